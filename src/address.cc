@@ -1,0 +1,167 @@
+#include "address.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace rampart {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
+                        s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool host_bits_zero(const Address& a) {
+  for (size_t bit = a.prefix; bit < a.max_prefix(); ++bit)
+    if (a.bytes[bit / 8] & (0x80 >> (bit % 8))) return false;
+  return true;
+}
+
+}  // namespace
+
+std::optional<Address> Address::parse(std::string_view text) {
+  text = trim(text);
+  std::optional<unsigned> len;
+  if (auto slash = text.find('/'); slash != std::string_view::npos) {
+    unsigned v = 0;
+    auto digits = text.substr(slash + 1);
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (ec != std::errc() || ptr != digits.data() + digits.size() || digits.empty()) return {};
+    len = v;
+    text = text.substr(0, slash);
+  }
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']')
+    text = text.substr(1, text.size() - 2);
+  if (text.empty() || text.size() > INET6_ADDRSTRLEN) return {};
+
+  char buf[INET6_ADDRSTRLEN + 1];
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+
+  Address a;
+  if (inet_pton(AF_INET, buf, a.bytes.data()) == 1) {
+    a.family = AF_INET;
+    a.prefix = 32;
+  } else if (inet_pton(AF_INET6, buf, a.bytes.data()) == 1) {
+    static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(a.bytes.data(), kMapped, 12) == 0 && (!len || *len >= 96)) {
+      std::memmove(a.bytes.data(), a.bytes.data() + 12, 4);
+      std::memset(a.bytes.data() + 4, 0, 12);
+      a.family = AF_INET;
+      a.prefix = 32;
+      if (len) len = *len - 96;
+    } else {
+      a.family = AF_INET6;
+      a.prefix = 128;
+    }
+  } else {
+    return {};
+  }
+  if (len) {
+    if (*len > a.max_prefix()) return {};
+    a.prefix = static_cast<uint8_t>(*len);
+    if (!host_bits_zero(a)) return {};
+  }
+  return a;
+}
+
+std::optional<Address> Address::parse_host(std::string_view text) {
+  auto a = parse(text);
+  if (!a || !a->is_host()) return {};
+  return a;
+}
+
+Address Address::v4(uint32_t host_order) {
+  Address a;
+  uint32_t n = htonl(host_order);
+  std::memcpy(a.bytes.data(), &n, 4);
+  return a;
+}
+
+bool Address::contains(const Address& other) const {
+  if (family != other.family || other.prefix < prefix) return false;
+  size_t full = prefix / 8;
+  if (std::memcmp(bytes.data(), other.bytes.data(), full) != 0) return false;
+  if (unsigned rest = prefix % 8) {
+    uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
+    if ((bytes[full] & mask) != (other.bytes[full] & mask)) return false;
+  }
+  return true;
+}
+
+std::optional<Address> Address::range_end() const {
+  Address end = *this;
+  end.prefix = max_prefix();
+  if (prefix == 0) return {};
+  // Add 1 at bit position (prefix - 1), carrying towards the most significant byte.
+  int bit = prefix - 1;
+  int byte = bit / 8;
+  unsigned add = 0x80u >> (bit % 8);
+  while (byte >= 0) {
+    unsigned sum = end.bytes[byte] + add;
+    end.bytes[byte] = static_cast<uint8_t>(sum);
+    if (sum <= 0xff) return end;
+    add = 1;
+    --byte;
+  }
+  return {};
+}
+
+std::string Address::str() const {
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(family, bytes.data(), buf, sizeof buf);
+  std::string s(buf);
+  if (!is_host()) {
+    s += '/';
+    s += std::to_string(prefix);
+  }
+  return s;
+}
+
+size_t AddressHash::operator()(const Address& a) const noexcept {
+  // FNV-1a over the significant bytes; cheap and good enough for addresses.
+  uint64_t h = 1469598103934665603ull ^ a.family ^ (uint64_t{a.prefix} << 8);
+  for (size_t i = 0; i < a.size(); ++i) {
+    h ^= a.bytes[i];
+    h *= 1099511628211ull;
+  }
+  return static_cast<size_t>(h);
+}
+
+std::optional<std::string_view> never_block_reason(const Address& a, bool allow_link_local) {
+  const auto& b = a.bytes;
+  if (a.is_v4()) {
+    if (b[0] == 127) return "loopback";
+    if (b[0] == 0) return "unspecified or 'this network' (0.0.0.0/8)";
+    if (b[0] >= 224 && b[0] <= 239) return "multicast";
+    if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255) return "broadcast";
+    if (!allow_link_local && b[0] == 169 && b[1] == 254) return "link-local";
+    return {};
+  }
+  static constexpr std::array<uint8_t, 16> kZero{};
+  std::array<uint8_t, 16> one{};
+  one[15] = 1;
+  if (a.bytes == kZero && a.prefix == 128) return "unspecified (::)";
+  if (a.bytes == one && a.prefix == 128) return "loopback";
+  if (b[0] == 0xff) return "multicast";
+  if (!allow_link_local && b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return "link-local";
+  return {};
+}
+
+AddressList::AddressList() {
+  prefixes_.push_back(*Address::parse("127.0.0.0/8"));
+  prefixes_.push_back(*Address::parse("::1"));
+}
+
+const Address* AddressList::match(const Address& a) const {
+  for (const auto& p : prefixes_)
+    if (p.contains(a)) return &p;
+  return nullptr;
+}
+
+}  // namespace rampart

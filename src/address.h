@@ -1,0 +1,64 @@
+// IPv4/IPv6 host addresses and CIDR prefixes, the unit everything in rampart is keyed by.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rampart {
+
+struct Address {
+  uint8_t family = AF_INET;  // AF_INET or AF_INET6
+  uint8_t prefix = 32;       // 32 or 128 for a host
+  std::array<uint8_t, 16> bytes{};  // network order; IPv4 uses the first 4
+
+  // Accepts "a.b.c.d", IPv6 text, "::ffff:a.b.c.d" (becomes IPv4) and "ADDR/LEN". Host bits
+  // beyond the prefix must be zero. Surrounding spaces and IPv6 brackets are tolerated.
+  static std::optional<Address> parse(std::string_view text);
+  // Like parse() but refuses prefixes: a single host.
+  static std::optional<Address> parse_host(std::string_view text);
+
+  static Address v4(uint32_t host_order);
+
+  bool is_v4() const { return family == AF_INET; }
+  bool is_host() const { return prefix == max_prefix(); }
+  uint8_t max_prefix() const { return is_v4() ? 32 : 128; }
+  size_t size() const { return is_v4() ? 4 : 16; }
+  bool contains(const Address& other) const;
+  // The first address after the prefix (exclusive end of the range), nullopt at the top.
+  std::optional<Address> range_end() const;
+
+  std::string str() const;  // canonical text, with "/len" only for prefixes
+
+  auto operator<=>(const Address&) const = default;
+  bool operator==(const Address&) const = default;
+};
+
+struct AddressHash {
+  size_t operator()(const Address& a) const noexcept;
+};
+
+// Addresses no response may ever block: loopback, unspecified, multicast, broadcast and
+// (unless allowed) link-local. Returns why, or nullopt when the address is blockable.
+std::optional<std::string_view> never_block_reason(const Address& a, bool allow_link_local);
+
+// An allowlist of prefixes; loopback is always on it.
+class AddressList {
+ public:
+  AddressList();
+  void add(const Address& prefix) { prefixes_.push_back(prefix); }
+  const std::vector<Address>& prefixes() const { return prefixes_; }
+  // The prefix that contains `a`, if any.
+  const Address* match(const Address& a) const;
+
+ private:
+  std::vector<Address> prefixes_;
+};
+
+}  // namespace rampart

@@ -1,0 +1,29 @@
+// What a firewall-like backend is asked to do. The daemon decides; a backend only applies.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "address.h"
+#include "error.h"
+
+namespace rampart {
+
+struct Change {
+  enum class Op : uint8_t { Add, Delete };
+  Op op = Op::Add;
+  Address address;          // a host, or a prefix (nftables keeps those in the *_net sets)
+  uint64_t timeout_ms = 0;  // Add: remaining lifetime; 0 = no timeout. Re-adding refreshes.
+  std::string comment;      // Add: stored with the element ("firewall-drop:5712")
+};
+
+struct ApplyResult {
+  size_t applied = 0;
+  // Changes the backend could not apply, by index into the span given to apply().
+  std::vector<std::pair<size_t, Error>> rejected;
+};
+
+}  // namespace rampart

@@ -1,0 +1,131 @@
+// The configuration model: an admin's ossec.conf (OSSEC/Wazuh semantics) plus rampart's own
+// <rampart> section. Pure data; loading reads files but touches nothing else.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "address.h"
+#include "error.h"
+
+namespace rampart {
+
+// Where a command's blocks go. Decided from the executable name at load time.
+enum class CommandKind : uint8_t {
+  Firewall,   // firewall-drop, firewall-drop.sh, nftables-drop.sh: the chosen firewall backend
+  Firewalld,  // firewalld-drop, firewalld-drop.sh: always firewalld
+  HostsDeny,  // host-deny, host-deny.sh: the native hosts.deny writer
+  Exec,       // anything else: a script in <exec_directory>
+};
+std::string_view to_string(CommandKind kind);
+CommandKind command_kind_for(std::string_view executable);
+
+enum class ExecProtocol : uint8_t { Json, Legacy };
+
+struct Command {
+  std::string name;
+  std::string executable;
+  CommandKind kind = CommandKind::Exec;
+  bool expect_srcip = false;
+  bool expect_user = false;
+  bool expect_filename = false;
+  bool timeout_allowed = false;
+  std::vector<std::string> extra_args;
+  ExecProtocol protocol = ExecProtocol::Json;
+  std::string file;
+  int line = 0;
+};
+
+// Bit flags for <location>.
+enum Location : uint8_t {
+  kLocationLocal = 1,
+  kLocationServer = 2,
+  kLocationDefinedAgent = 4,
+  kLocationAll = 8,
+};
+
+// One alternative of <rules_group>: a case-insensitive substring of "g1,g2,g3," with optional
+// ^ and $ anchors (OSSEC's OS_Match).
+struct GroupPattern {
+  std::string text;  // lower case, anchors removed
+  bool anchor_start = false;
+  bool anchor_end = false;
+  bool matches(std::string_view groups_joined_lower) const;
+};
+
+struct ActiveResponse {
+  size_t command = 0;  // index into Config::commands
+  uint8_t locations = kLocationLocal;
+  std::string agent_id;
+  std::optional<int> level;
+  std::vector<uint32_t> rules_id;
+  std::vector<GroupPattern> rules_group;
+  std::optional<uint32_t> timeout_sec;        // nullopt: no timeout
+  std::vector<uint32_t> repeated_offenders_min;  // at most 5 entries, minutes
+  std::string file;
+  int line = 0;
+};
+
+enum class FirewallBackend : uint8_t { Auto, Nftables, Firewalld };
+enum class FirewalldMode : uint8_t { RichRule, Ipset };
+
+// A journal match group: terms ANDed/ORed with journalctl semantics; groups are separated by
+// <or/>.
+struct JournalMatches {
+  bool enabled = false;
+  std::vector<std::vector<std::string>> groups;  // each "FIELD=value"
+};
+
+struct Settings {
+  std::vector<std::string> sockets{"/run/rampart/alerts.sock"};
+  std::string state_directory = "/var/lib/rampart";
+  std::string nft_table = "rampart";
+  std::string node_name;  // empty: the host name, filled in by the daemon
+  std::string agent_id = "000";
+  bool server = true;
+  uint32_t max_blocks = 1000000;
+  uint8_t max_prefix4 = 16;
+  uint8_t max_prefix6 = 32;
+  bool allow_link_local = false;
+  JournalMatches journal;
+  std::string exec_directory = "/usr/lib/rampart/active-response/bin";
+  uint32_t exec_timeout_sec = 30;
+  uint32_t exec_concurrency = 8;
+  std::string hosts_deny = "/etc/hosts.deny";
+  FirewallBackend firewall_backend = FirewallBackend::Auto;
+  std::string firewalld_zone;  // empty: firewalld's default zone
+  FirewalldMode firewalld_mode = FirewalldMode::RichRule;
+  uint32_t repeated_offenders_reset_sec = 86400;
+};
+
+struct Config {
+  std::vector<Command> commands;
+  std::vector<ActiveResponse> responses;  // enabled ones only, in file order
+  AddressList allowlist;
+  Settings settings;
+  std::vector<std::string> warnings;  // "file:line: text", shown at load
+  std::vector<std::string> files;     // what was read, in order
+
+  const Command* find_command(std::string_view name) const;
+};
+
+// The built-in configuration used when /etc/rampart/rampart.conf does not exist. The shipped
+// example config is this same text.
+extern const std::string_view kDefaultConfigText;
+inline constexpr std::string_view kDefaultConfigName = "<embedded default>";
+
+// Parse one document (possibly several <ossec_config> roots) into a complete, validated
+// Config. On failure, Error::message holds every problem, one "file:line: ..." per line.
+Result<Config> parse_config(std::string_view text, std::string_view filename);
+
+// Read `path`, then every *.conf in `<dir of path>/conf.d` in lexical order, merged, then
+// validate. A missing `path` is ENOENT.
+Result<Config> load_config(const std::string& path);
+
+// Human-readable summary of resolved commands and bindings, for --check-config.
+std::string describe(const Config& config);
+
+}  // namespace rampart

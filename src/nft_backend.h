@@ -1,0 +1,65 @@
+// nftables through netlink (libnftnl + libmnl): the table, its sets and chains, and batched
+// element changes. Never runs nft.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+#include "error.h"
+
+namespace rampart {
+
+// One element as the kernel reports it.
+struct NftElement {
+  Address address;          // host (blocked4/6) or prefix (blocked4_net/6_net)
+  uint64_t timeout_ms = 0;  // as added; 0 = none
+  uint64_t expires_ms = 0;  // remaining; 0 = none
+  std::string comment;
+};
+
+// Counters the tests and the bench read: a flood must be few batches, not one per element.
+struct NftCounters {
+  uint64_t batches = 0;    // sendmsg() of a whole transaction
+  uint64_t messages = 0;   // NEWSETELEM/DELSETELEM messages inside them
+  uint64_t elements = 0;   // elements carried
+  uint64_t rejected = 0;   // changes dropped after the kernel refused them
+  uint64_t resends = 0;    // batches sent again without the refused changes
+};
+
+class NftBackend {
+ public:
+  // Opens the netlink socket (sized for large batches) for table `table` in family inet.
+  static Result<std::unique_ptr<NftBackend>> open(std::string table);
+  ~NftBackend();
+
+  // Creates what is missing: table inet <table>; sets blocked4 (ipv4_addr), blocked6
+  // (ipv6_addr), blocked4_net, blocked6_net (interval) all with flags timeout; chains input and
+  // forward (filter hooks, priority -10) with "ip saddr @blocked4 drop",
+  // "ip saddr @blocked4_net drop" and the ip6 twins. Keeps existing elements. Idempotent.
+  Result<void> ensure_ruleset();
+
+  // Every element of the four sets, with remaining expiry.
+  Result<std::vector<NftElement>> dump();
+
+  // One transaction (as many messages as needed). Adds are sent without NLM_F_EXCL so a
+  // re-add refreshes the timeout. When the kernel rejects the batch, the offending changes are
+  // dropped (reported in `rejected`) and the rest is sent again.
+  ApplyResult apply(std::span<const Change> changes);
+
+  // Removes every element from the four sets; returns how many there were.
+  Result<size_t> flush();
+
+  const NftCounters& counters() const;
+  const std::string& table() const;
+
+ private:
+  struct Impl;
+  explicit NftBackend(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rampart
