@@ -1,1 +1,290 @@
-// placeholder
+#include "alert.h"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "alert_internal.h"
+
+namespace rampart {
+
+std::string_view to_string(AlertFormat format) {
+  switch (format) {
+    case AlertFormat::WazuhJson:
+      return "wazuh-json";
+    case AlertFormat::OssecJson:
+      return "ossec-json";
+    case AlertFormat::SyslogDefault:
+      return "syslog-default";
+    case AlertFormat::SyslogJson:
+      return "syslog-json";
+    case AlertFormat::SyslogSplunk:
+      return "syslog-splunk";
+    case AlertFormat::Journal:
+      return "journal";
+  }
+  return "unknown";
+}
+
+void Alert::clear() {
+  // clear(), not assignment from {}, so a parser reusing this Alert keeps the capacity.
+  format = AlertFormat::WazuhJson;
+  rule_id.reset();
+  level = 0;
+  groups.clear();
+  srcip.clear();
+  address.reset();
+  user.clear();
+  agent_id.clear();
+  agent_name.clear();
+  id.clear();
+  location.clear();
+  timestamp.clear();
+  description.clear();
+  filename.clear();
+}
+
+namespace {
+
+// Length of the valid UTF-8 sequence at s[0], or 0. Alerts come from logs an attacker can
+// write to, so the output must stay valid JSON whatever bytes reached us.
+size_t utf8_sequence(std::string_view s) {
+  auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto cont = [&](size_t i) { return i < s.size() && (b(i) & 0xC0) == 0x80; };
+  unsigned char c = b(0);
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && b(1) < 0xA0) return 0;   // overlong
+    if (c == 0xED && b(1) >= 0xA0) return 0;  // UTF-16 surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && b(1) < 0x90) return 0;   // overlong
+    if (c == 0xF4 && b(1) >= 0x90) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      if (size_t n = utf8_sequence(s.substr(i))) {
+        out.append(s.substr(i, n));
+        i += n;
+      } else {
+        out += "\\ufffd";
+        ++i;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xF];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+    ++i;
+  }
+  out += '"';
+}
+
+void append_key(std::string& out, std::string_view key, std::string_view value) {
+  out += '"';
+  out += key;
+  out += "\":";
+  append_json_string(out, value);
+}
+
+}  // namespace
+
+std::string Alert::to_wazuh_json() const {
+  std::string out;
+  out.reserve(256 + description.size() + groups.size() + location.size());
+  out += '{';
+  if (!timestamp.empty()) {
+    append_key(out, "timestamp", timestamp);
+    out += ',';
+  }
+  out += "\"rule\":{\"level\":";
+  out += std::to_string(level);
+  out += ',';
+  append_key(out, "description", description);
+  if (rule_id) {
+    out += ',';
+    // Wazuh writes rule ids as strings.
+    append_key(out, "id", std::to_string(*rule_id));
+  }
+  out += ",\"groups\":[";
+  std::string_view rest = groups;
+  bool first = true;
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view group = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (group.empty()) continue;
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, group);
+  }
+  out += "]}";
+  if (!agent_id.empty() || !agent_name.empty()) {
+    out += ",\"agent\":{";
+    append_key(out, "id", agent_id);
+    out += ',';
+    append_key(out, "name", agent_name);
+    out += '}';
+  }
+  if (!id.empty()) {
+    out += ',';
+    append_key(out, "id", id);
+  }
+  if (!location.empty()) {
+    out += ',';
+    append_key(out, "location", location);
+  }
+  if (!srcip.empty() || !user.empty()) {
+    out += ",\"data\":{";
+    if (!srcip.empty()) append_key(out, "srcip", srcip);
+    if (!user.empty()) {
+      if (!srcip.empty()) out += ',';
+      append_key(out, "srcuser", user);
+    }
+    out += '}';
+  }
+  if (!filename.empty()) {
+    out += ",\"syscheck\":{";
+    append_key(out, "path", filename);
+    out += '}';
+  }
+  out += '}';
+  return out;
+}
+
+namespace alert_detail {
+
+Result<int> parse_level(std::string_view text, std::string_view what) {
+  int level = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), level);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size())
+    return fail(EINVAL, "{} is not a number", what);
+  if (level < 0 || level > kMaxLevel) return fail(EINVAL, "{} {} is not 0..{}", what, level, kMaxLevel);
+  return level;
+}
+
+Result<uint32_t> parse_rule_id(std::string_view text, std::string_view what) {
+  uint32_t id = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size())
+    return fail(EINVAL, "{} is not a number", what);
+  return id;
+}
+
+void append_group(std::string_view group, std::string& out) {
+  while (!group.empty() && (group.front() == ' ' || group.front() == '\t')) group.remove_prefix(1);
+  while (!group.empty() && (group.back() == ' ' || group.back() == '\t')) group.remove_suffix(1);
+  if (group.empty()) return;
+  out.append(group);
+  out += ',';
+}
+
+void set_groups(std::string_view text, std::string& out) {
+  out.clear();
+  while (!text.empty()) {
+    size_t comma = text.find(',');
+    append_group(text.substr(0, comma), out);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+void set_srcip(std::string_view text, Alert& out) {
+  out.srcip.assign(text);
+  out.address = text.empty() ? std::nullopt : Address::parse_host(text);
+}
+
+std::string_view agent_from_location(std::string_view location) {
+  if (location.size() < 3 || location.front() != '(') return {};
+  size_t close = location.find(')');
+  if (close == std::string_view::npos || close == 1) return {};
+  // "(name) ip->file": the closing parenthesis is followed by the agent's address.
+  if (close + 1 < location.size() && location[close + 1] != ' ') return {};
+  return location.substr(1, close - 1);
+}
+
+}  // namespace alert_detail
+
+AlertParser::AlertParser() : impl_(std::make_unique<Impl>()) {
+  impl_->padded_capacity = kMaxLine + simdjson::SIMDJSON_PADDING;
+  impl_->padded = std::make_unique<char[]>(impl_->padded_capacity);
+  // Sized for the longest line up front so a flood never reallocates; on failure iterate()
+  // tries again and reports the error then.
+  (void)impl_->json.allocate(kMaxLine);
+}
+
+AlertParser::~AlertParser() = default;
+
+namespace {
+
+Result<void> parse_line(AlertParser::Impl& impl, std::string_view line, Alert& out) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.size() > AlertParser::kMaxLine)
+    return fail(EMSGSIZE, "line longer than {} bytes", AlertParser::kMaxLine);
+  size_t start = line.find_first_not_of(" \t");
+  if (start == std::string_view::npos) return fail(EINVAL, "empty line");
+  // No alert format carries NUL bytes; refusing them early keeps binary junk out of every
+  // string we hand on.
+  if (std::memchr(line.data(), '\0', line.size()) != nullptr)
+    return fail(EINVAL, "not an alert: line contains a NUL byte");
+  switch (line[start]) {
+    case '{':
+      return alert_detail::parse_json(impl, line.substr(start), out, false);
+    case '[':
+      return fail(EINVAL, "not an alert: a JSON array, expected an object");
+    default:
+      return alert_detail::parse_syslog(impl, line.substr(start), out);
+  }
+}
+
+}  // namespace
+
+Result<void> AlertParser::parse(std::string_view line, Alert& out) {
+  out.clear();
+  auto result = parse_line(*impl_, line, out);
+  // A half-filled alert must never reach a caller that forgets to check the result.
+  if (!result) out.clear();
+  return result;
+}
+
+}  // namespace rampart

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,18 @@ struct ApplyResult {
   size_t applied = 0;
   // Changes the backend could not apply, by index into the span given to apply().
   std::vector<std::pair<size_t, Error>> rejected;
+};
+
+// A place blocks are enforced. The daemon batches every change decided in one loop turn and
+// hands it over in one call.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string_view name() const = 0;
+  // True when the backend lifts blocks by itself at their timeout (kernel set timeouts), so the
+  // daemon only has to update its own view at expiry.
+  virtual bool expires_by_itself() const = 0;
+  virtual ApplyResult apply(std::span<const Change> changes) = 0;
 };
 
 }  // namespace rampart

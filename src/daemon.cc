@@ -1,1 +1,457 @@
-// placeholder
+#include "daemon.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "alert.h"
+#include "clock.h"
+#include "control.h"
+#include "enforcer.h"
+#include "handles.h"
+#include "log.h"
+#include "nft_backend.h"
+#include "socket_input.h"
+
+namespace rampart {
+
+namespace {
+
+// Commands this build can enforce. The others fail the config check with file:line.
+Result<void> check_supported(const Config& config) {
+  std::string errors;
+  for (const auto& ar : config.responses) {
+    const Command& cmd = config.commands[ar.command];
+    if (cmd.kind == CommandKind::Firewall) continue;
+    errors += fmt::format(
+        "{}:{}: command \"{}\" runs \"{}\", which needs the {} backend; this build of rampart "
+        "only enforces firewall-drop (nftables). Bind firewall-drop instead, or disable this "
+        "<active-response>\n",
+        ar.file, ar.line, cmd.name, cmd.executable, to_string(cmd.kind));
+  }
+  if (!errors.empty()) {
+    errors.pop_back();
+    return std::unexpected(Error{EINVAL, errors});
+  }
+  return {};
+}
+
+std::string format_timeout(std::optional<uint32_t> t) {
+  return t ? fmt::format("for {}s", *t) : std::string("with no timeout");
+}
+
+// Renders events as one greppable line each (the audit trail's human form).
+class LogSink final : public EventSink {
+ public:
+  void emit(const Event& e) override {
+    std::string addr = e.address ? e.address->str() : std::string("-");
+    std::string who = e.caller_uid ? fmt::format(" by uid {}", *e.caller_uid) : std::string();
+    switch (e.type) {
+      case EventType::Blocked:
+      case EventType::Refreshed:
+        log_info("{} {} with {} {} (rule {}, level {}, {}){}{}{}", to_string(e.type), addr,
+                 e.command, format_timeout(e.timeout_sec), e.rule_id, e.level, e.backend, who,
+                 e.reason.empty() ? "" : ": ", e.reason);
+        break;
+      case EventType::Expired:
+        log_info("expired {} ({}, {})", addr, e.command, e.backend);
+        break;
+      case EventType::Unblocked:
+        log_info("unblocked {} ({}, {}): {}{}", addr, e.command, e.backend, e.detail, who);
+        break;
+      case EventType::Skipped:
+        log_notice("skipped {} for {}: {} (rule {}, level {})", addr, e.command, e.detail,
+                   e.rule_id, e.level);
+        break;
+      case EventType::Refused:
+        log_warning("refused {} for {}: {}{}", addr, e.command, e.detail, who);
+        break;
+      case EventType::BackendFailure:
+        log_error("backend failure: {} could not block {} ({}): {}", e.backend, addr, e.command,
+                  e.detail);
+        break;
+      case EventType::Restored:
+        log_info("restored {} active blocks from {}", e.count, e.backend);
+        break;
+    }
+  }
+};
+
+// Hands every event to each sink: the log, the D-Bus signals.
+class FanoutSink final : public EventSink {
+ public:
+  void add(EventSink* sink) { sinks_.push_back(sink); }
+  void emit(const Event& e) override {
+    for (auto* s : sinks_) s->emit(e);
+  }
+
+ private:
+  std::vector<EventSink*> sinks_;
+};
+
+class NftFirewall final : public Backend {
+ public:
+  explicit NftFirewall(NftBackend& nft) : nft_(nft) {}
+  std::string_view name() const override { return "nftables"; }
+  bool expires_by_itself() const override { return true; }
+  ApplyResult apply(std::span<const Change> changes) override { return nft_.apply(changes); }
+
+ private:
+  NftBackend& nft_;
+};
+
+// --dry-run: decide and log, touch no firewall.
+class DryRunBackend final : public Backend {
+ public:
+  std::string_view name() const override { return "dry-run"; }
+  bool expires_by_itself() const override { return true; }
+  ApplyResult apply(std::span<const Change> changes) override {
+    for (const auto& c : changes)
+      log_info("dry-run: would {} {}{}", c.op == Change::Op::Add ? "add" : "delete",
+               c.address.str(),
+               c.op == Change::Op::Add && c.timeout_ms ? fmt::format(" timeout {}ms", c.timeout_ms)
+                                                       : std::string());
+    return {changes.size(), {}};
+  }
+};
+
+std::vector<RestoredBlock> restored_from(const std::vector<NftElement>& elements) {
+  std::vector<RestoredBlock> out;
+  out.reserve(elements.size());
+  for (const auto& e : elements) {
+    RestoredBlock r{e.address, {}, 0, e.expires_ms};
+    // Our comment is "command:rule"; anything else (an admin's own element) is "unknown".
+    if (auto colon = e.comment.rfind(':'); colon != std::string::npos) {
+      uint32_t rule = 0;
+      const char* first = e.comment.data() + colon + 1;
+      const char* last = e.comment.data() + e.comment.size();
+      if (std::from_chars(first, last, rule).ptr == last) {
+        r.command = e.comment.substr(0, colon);
+        r.rule_id = rule;
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
+  return buf;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<Config>> load_daemon_config(const Options& options) {
+  Result<Config> config = load_config(options.config_path);
+  if (!config && config.error().code == ENOENT && !options.config_path_given) {
+    log_notice("{} does not exist; using the embedded default configuration",
+               options.config_path);
+    config = parse_config(kDefaultConfigText, kDefaultConfigName);
+  }
+  if (!config) return std::unexpected(config.error());
+  if (auto r = check_supported(*config); !r) return std::unexpected(r.error());
+  if (config->settings.node_name.empty()) config->settings.node_name = hostname();
+  return std::make_shared<Config>(std::move(*config));
+}
+
+struct Daemon::Impl final : Control {
+  explicit Impl(Options o) : options(std::move(o)), enforcer_(clock, events) {
+    events.add(&log_sink);
+  }
+
+  Options options;
+  SystemClock clock;
+  LogSink log_sink;
+  FanoutSink events;
+  Enforcer enforcer_;
+  std::shared_ptr<Config> config;
+
+  EventPtr event;
+  EventSourcePtr commit_source, expiry_timer, status_timer;
+  EventSourcePtr sigterm, sigint, sighup, sigusr1;
+
+  std::unique_ptr<NftBackend> nft;
+  std::unique_ptr<Backend> firewall;
+  std::unique_ptr<SocketInput> input;
+  // HOOK(dbus): the D-Bus API object lives here.
+  AlertParser parser;
+  Alert alert;
+
+  uint64_t alerts_received = 0;
+  uint64_t alerts_rejected = 0;
+  RateLimit reject_log{60 * 1000000ull, 10};
+  std::string last_status;
+
+  Result<void> setup();
+  void on_line(std::string_view line);
+  void reject(std::string_view why, std::string_view sample);
+  void schedule_commit();
+  void commit();
+  void arm_expiry();
+  Result<void> reload() override;
+  void log_stats();
+
+  // Control, for the D-Bus API.
+  Enforcer& enforcer() override { return enforcer_; }
+  void commit_soon() override { schedule_commit(); }
+  Result<std::vector<std::pair<std::string, Address>>> submit_alert(std::string_view line) override;
+  Result<std::string> explain_alert(std::string_view line) override;
+  InputCounters input_counters() const override { return {alerts_received, alerts_rejected}; }
+  std::vector<std::string> backends() const override {
+    return {std::string(firewall ? firewall->name() : "none")};
+  }
+  bool dry_run() const override { return options.dry_run; }
+  void update_status();
+
+  static int on_commit(sd_event_source*, void* u) {
+    static_cast<Impl*>(u)->commit();
+    return 0;
+  }
+  static int on_expiry(sd_event_source*, uint64_t, void* u) {
+    auto* self = static_cast<Impl*>(u);
+    self->enforcer_.expire();
+    self->commit();
+    return 0;
+  }
+  static int on_status(sd_event_source* s, uint64_t usec, void* u) {
+    static_cast<Impl*>(u)->update_status();
+    sd_event_source_set_time(s, usec + 1000000);
+    return 0;
+  }
+  static int on_signal(sd_event_source*, const struct signalfd_siginfo* si, void* u) {
+    auto* self = static_cast<Impl*>(u);
+    switch (si->ssi_signo) {
+      case SIGHUP:
+        (void)self->reload();
+        break;
+      case SIGUSR1:
+        self->log_stats();
+        break;
+      default:
+        sd_notify(0, "STOPPING=1");
+        self->commit();
+        log_info("stopping on signal {}; blocks stay in the kernel with their timeouts",
+                 si->ssi_signo);
+        self->log_stats();
+        sd_event_exit(self->event.get(), 0);
+    }
+    return 0;
+  }
+};
+
+Result<void> Daemon::Impl::setup() {
+  auto loaded = load_daemon_config(options);
+  if (!loaded) return std::unexpected(loaded.error());
+  config = *loaded;
+  for (const auto& w : config->warnings) log_warning("{}", w);
+  enforcer_.set_config(config);
+
+  sd_event* e = nullptr;
+  if (int r = sd_event_default(&e); r < 0) return fail(-r, "sd_event_default: {}", strerror(-r));
+  event.reset(e);
+
+  if (options.dry_run) {
+    firewall = std::make_unique<DryRunBackend>();
+    log_notice("dry run: decisions are logged, no firewall is touched");
+  } else {
+    auto opened = NftBackend::open(config->settings.nft_table);
+    if (!opened) return std::unexpected(opened.error());
+    nft = std::move(*opened);
+    if (auto r = nft->ensure_ruleset(); !r) return std::unexpected(r.error());
+    auto elements = nft->dump();
+    if (!elements) return std::unexpected(elements.error());
+    firewall = std::make_unique<NftFirewall>(*nft);
+    enforcer_.set_backend(CommandKind::Firewall, firewall.get());
+    enforcer_.restore(CommandKind::Firewall, restored_from(*elements));
+  }
+  enforcer_.set_backend(CommandKind::Firewall, firewall.get());
+
+  auto in = SocketInput::open(
+      event.get(), config->settings.sockets, [this](std::string_view l) { on_line(l); },
+      [this](std::string_view why, std::string_view sample) { reject(why, sample); });
+  if (!in) return std::unexpected(in.error());
+  input = std::move(*in);
+
+  // HOOK(dbus): attach the D-Bus API here (it adds its EventSink to `events`).
+
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&mask, sig);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  sd_event_source* s = nullptr;
+  for (auto [sig, slot] : {std::pair{SIGTERM, &sigterm}, std::pair{SIGINT, &sigint},
+                           std::pair{SIGHUP, &sighup}, std::pair{SIGUSR1, &sigusr1}}) {
+    if (int r = sd_event_add_signal(event.get(), &s, sig, on_signal, this); r < 0)
+      return fail(-r, "cannot watch signal {}: {}", sig, strerror(-r));
+    slot->reset(s);
+  }
+
+  // Commits run after the inputs have been read: everything decided in one loop turn goes to
+  // the kernel as one batch.
+  if (int r = sd_event_add_defer(event.get(), &s, on_commit, this); r < 0)
+    return fail(-r, "sd_event_add_defer: {}", strerror(-r));
+  commit_source.reset(s);
+  sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE);
+  sd_event_source_set_enabled(s, SD_EVENT_OFF);
+
+  if (int r = sd_event_add_time(event.get(), &s, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_expiry,
+                                this);
+      r < 0)
+    return fail(-r, "cannot add the expiry timer: {}", strerror(-r));
+  expiry_timer.reset(s);
+  arm_expiry();
+
+  if (int r = sd_event_add_time_relative(event.get(), &s, CLOCK_MONOTONIC, 1000000, 100000,
+                                         on_status, this);
+      r < 0)
+    return fail(-r, "cannot add the status timer: {}", strerror(-r));
+  status_timer.reset(s);
+  sd_event_source_set_enabled(s, SD_EVENT_ON);
+
+  sd_event_set_watchdog(event.get(), true);
+  return {};
+}
+
+void Daemon::Impl::on_line(std::string_view line) {
+  if (line.empty() || line == "\r") return;
+  ++alerts_received;
+  if (auto r = parser.parse(line, alert); !r) {
+    reject(r.error().message, line.substr(0, 80));
+    return;
+  }
+  enforcer_.on_alert(alert);
+  // Bound what one turn can accumulate under a flood; otherwise commit when the turn ends.
+  if (enforcer_.pending() >= 65536) commit();
+  schedule_commit();
+}
+
+void Daemon::Impl::reject(std::string_view why, std::string_view sample) {
+  ++alerts_rejected;
+  uint64_t suppressed = 0;
+  if (!reject_log.allow(clock.monotonic_us(), &suppressed)) return;
+  std::string printable;
+  for (char c : sample) printable += (c >= 0x20 && c < 0x7f) ? c : '?';
+  log_warning("rejected alert line: {} (\"{}\"){}", why, printable,
+              suppressed ? fmt::format("; {} more rejected lines not logged", suppressed) : "");
+}
+
+void Daemon::Impl::schedule_commit() {
+  if (enforcer_.has_pending()) sd_event_source_set_enabled(commit_source.get(), SD_EVENT_ONESHOT);
+}
+
+void Daemon::Impl::commit() {
+  enforcer_.commit();
+  arm_expiry();
+  fflush(stderr);
+}
+
+void Daemon::Impl::arm_expiry() {
+  auto next = enforcer_.next_expiry();
+  if (!next) {
+    sd_event_source_set_enabled(expiry_timer.get(), SD_EVENT_OFF);
+    return;
+  }
+  sd_event_source_set_time(expiry_timer.get(), *next);
+  sd_event_source_set_enabled(expiry_timer.get(), SD_EVENT_ONESHOT);
+}
+
+Result<void> Daemon::Impl::reload() {
+  sd_notify(0, "RELOADING=1");
+  Result<void> result;
+  auto loaded = load_daemon_config(options);
+  if (!loaded) {
+    result = std::unexpected(loaded.error());
+  } else if ((*loaded)->settings.nft_table != config->settings.nft_table ||
+             (*loaded)->settings.sockets != config->settings.sockets) {
+    result = fail(EINVAL, "<nftables><table> and <socket> cannot change on reload; restart rampartd");
+  } else {
+    commit();  // decisions made under the old config go out first
+    config = *loaded;
+    for (const auto& w : config->warnings) log_warning("{}", w);
+    enforcer_.set_config(config);
+    log_info("configuration reloaded: {} commands, {} active responses", config->commands.size(),
+             config->responses.size());
+  }
+  if (!result)
+    log_error("configuration not reloaded, keeping the running one:\n{}", result.error().message);
+  sd_notify(0, "READY=1");
+  return result;
+}
+
+Result<std::vector<std::pair<std::string, Address>>> Daemon::Impl::submit_alert(
+    std::string_view line) {
+  ++alerts_received;
+  Alert a;
+  if (auto r = parser.parse(line, a); !r) {
+    ++alerts_rejected;
+    return std::unexpected(r.error());
+  }
+  std::vector<std::pair<std::string, Address>> fired;
+  enforcer_.on_alert(a, &fired);
+  schedule_commit();
+  return fired;
+}
+
+Result<std::string> Daemon::Impl::explain_alert(std::string_view line) {
+  Alert a;
+  if (auto r = parser.parse(line, a); !r) return std::unexpected(r.error());
+  return enforcer_.engine().explain(a);
+}
+
+void Daemon::Impl::log_stats() {
+  const auto& c = enforcer_.counters();
+  std::string nft_stats;
+  if (nft) {
+    const auto& n = nft->counters();
+    nft_stats = fmt::format(" nft_batches={} nft_messages={} nft_elements={} nft_rejected={} "
+                            "nft_resends={}",
+                            n.batches, n.messages, n.elements, n.rejected, n.resends);
+  }
+  log_info("stats: active={} alerts_received={} alerts_rejected={} responses={} blocked={} "
+           "refreshed={} expired={} unblocked={} skipped={} refused={} backend_failures={} "
+           "commits={}{}",
+           enforcer_.active(), alerts_received, alerts_rejected, c.responses, c.blocked,
+           c.refreshed, c.expired, c.unblocked, c.skipped, c.refused, c.backend_failures,
+           c.commits, nft_stats);
+  fflush(stderr);
+}
+
+void Daemon::Impl::update_status() {
+  std::string status = fmt::format("STATUS={} active blocks, {} alerts ({} rejected)",
+                                   enforcer_.active(), alerts_received, alerts_rejected);
+  if (status == last_status) return;
+  sd_notify(0, status.c_str());
+  last_status = std::move(status);
+}
+
+Daemon::Daemon(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Daemon::~Daemon() = default;
+
+int Daemon::run() {
+  if (auto r = impl_->setup(); !r) {
+    log_error("{}", r.error().message);
+    return 1;
+  }
+  for (const auto& name : impl_->input->describe()) log_info("listening for alerts on {}", name);
+  log_info("rampartd {} ready: {} active blocks, table inet {}", RAMPART_VERSION,
+           impl_->enforcer_.active(), impl_->config->settings.nft_table);
+  impl_->update_status();
+  sd_notify(0, "READY=1");
+  fflush(stderr);
+  int r = sd_event_loop(impl_->event.get());
+  if (r < 0) {
+    log_error("event loop failed: {}", strerror(-r));
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace rampart

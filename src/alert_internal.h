@@ -1,0 +1,42 @@
+// Shared between the alert parser's files (alert.cc, alert_json.cc, alert_syslog.cc); not a
+// public interface.
+#pragma once
+
+#include <simdjson.h>
+
+#include <memory>
+#include <string_view>
+
+#include "alert.h"
+
+namespace rampart {
+
+struct AlertParser::Impl {
+  simdjson::ondemand::parser json;
+  // One line, copied once, with the zeroed tail simdjson reads past the end.
+  std::unique_ptr<char[]> padded;
+  size_t padded_capacity = 0;
+};
+
+namespace alert_detail {
+
+// OSSEC and Wazuh refuse rule levels outside 0..16, so anything else is a broken alert.
+inline constexpr int kMaxLevel = 16;
+
+// `json` starts with '{'. `in_syslog` marks the "ossec: {...}" syslog_output json format.
+Result<void> parse_json(AlertParser::Impl& impl, std::string_view json, Alert& out,
+                        bool in_syslog);
+// A syslog_output line: an optional syslog header, then "ossec:" or "wazuh:", then the alert.
+Result<void> parse_syslog(AlertParser::Impl& impl, std::string_view line, Alert& out);
+
+Result<int> parse_level(std::string_view text, std::string_view what);
+Result<uint32_t> parse_rule_id(std::string_view text, std::string_view what);
+// Stores "g1, g2 ,g3" or " g1,g2," as OSSEC joins them: "g1,g2,g3,".
+void set_groups(std::string_view text, std::string& out);
+void append_group(std::string_view group, std::string& out);
+void set_srcip(std::string_view text, Alert& out);
+// "(agent1) 192.168.1.10->/var/log/secure" names agent1; other locations name no agent.
+std::string_view agent_from_location(std::string_view location);
+
+}  // namespace alert_detail
+}  // namespace rampart

@@ -1,0 +1,35 @@
+// rampartd: the sd-event loop that wires inputs, the enforcer, backends and the audit trail.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config.h"
+#include "error.h"
+
+namespace rampart {
+
+struct Options {
+  std::string config_path = "/etc/rampart/rampart.conf";
+  bool config_path_given = false;  // an explicit --config must exist
+  bool dry_run = false;
+};
+
+// Loads the config the daemon would run with: the file, or the embedded default when the
+// default path does not exist. Also refuses commands this build cannot run.
+Result<std::shared_ptr<Config>> load_daemon_config(const Options& options);
+
+class Daemon {
+ public:
+  explicit Daemon(Options options);
+  ~Daemon();
+  // Sets everything up (ruleset, sockets, restored blocks) and runs until SIGTERM.
+  // Returns the process exit status.
+  int run();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rampart

@@ -1,0 +1,368 @@
+#include "enforcer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace rampart {
+
+namespace {
+constexpr std::string_view kManual = "manual";
+constexpr std::string_view kUnknown = "unknown";
+
+size_t slot(CommandKind kind) { return static_cast<size_t>(kind); }
+
+// "no timeout" (0) outlasts every deadline.
+bool later(uint64_t a, uint64_t b) { return a == 0 ? b != 0 : (b != 0 && a > b); }
+}  // namespace
+
+std::string_view to_string(UnblockWhy why) {
+  switch (why) {
+    case UnblockWhy::Revoked: return "revoked";
+    case UnblockWhy::Flushed: return "flushed";
+    case UnblockWhy::Replaced: return "replaced";
+    case UnblockWhy::External: return "removed-externally";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(EventType type) {
+  switch (type) {
+    case EventType::Blocked: return "blocked";
+    case EventType::Refreshed: return "refreshed";
+    case EventType::Unblocked: return "unblocked";
+    case EventType::Expired: return "expired";
+    case EventType::Skipped: return "skipped";
+    case EventType::Refused: return "refused";
+    case EventType::BackendFailure: return "backend-failure";
+    case EventType::Restored: return "restored";
+  }
+  return "unknown";
+}
+
+Enforcer::Enforcer(const Clock& clock, EventSink& events) : clock_(clock), events_(events) {}
+
+void Enforcer::set_config(std::shared_ptr<const Config> config) {
+  config_ = std::move(config);
+  engine_ = std::make_unique<Engine>(*config_);
+  table_.set_max_blocks(config_->settings.max_blocks);
+}
+
+void Enforcer::set_backend(CommandKind kind, Backend* backend) { backends_[slot(kind)] = backend; }
+
+CommandId Enforcer::command_id(std::string_view name) {
+  auto it = command_ids_.find(std::string(name));
+  if (it != command_ids_.end()) return it->second;
+  CommandId id = static_cast<CommandId>(command_names_.size());
+  command_names_.emplace_back(name);
+  command_ids_.emplace(command_names_.back(), id);
+  return id;
+}
+
+BlockView Enforcer::view(const BlockKey& key, const Block& block) const {
+  Backend* b = backend(block.kind);
+  return BlockView{key.address,
+                   command_names_[key.command],
+                   clock_.to_realtime(block.expiry_us),
+                   block.rule_id,
+                   table_.reason(block.reason),
+                   std::string(b ? b->name() : to_string(block.kind))};
+}
+
+void Enforcer::restore(CommandKind kind, const std::vector<RestoredBlock>& blocks) {
+  uint64_t now = clock_.monotonic_us();
+  size_t restored = 0;
+  for (const auto& r : blocks) {
+    CommandId cid = command_id(r.command.empty() ? kUnknown : std::string_view(r.command));
+    uint64_t expiry = r.remaining_ms ? now + r.remaining_ms * 1000 : 0;
+    if (table_.upsert({r.address, cid}, expiry, r.rule_id, 0, kind) == Upsert::Added) ++restored;
+  }
+  Backend* b = backend(kind);
+  Event e{.type = EventType::Restored, .backend = b ? b->name() : to_string(kind)};
+  e.count = restored;
+  events_.emit(e);
+}
+
+void Enforcer::on_alert(const Alert& alert, std::vector<std::pair<std::string, Address>>* fired) {
+  ++counters_.alerts;
+  engine_->decide(alert, decision_);
+  const Config& config = *config_;
+  for (const Skip& s : decision_.skips) {
+    ++counters_.skipped;
+    const Command& cmd = config.commands[config.responses[s.response].command];
+    std::string detail = s.detail.empty() ? std::string(to_string(s.reason))
+                                          : fmt::format("{} ({})", to_string(s.reason), s.detail);
+    Event e{.type = EventType::Skipped,
+            .address = alert.address ? &*alert.address : nullptr,
+            .command = cmd.name,
+            .reason = alert.description,
+            .detail = detail,
+            .alert_id = alert.id,
+            .agent_id = alert.agent_id,
+            .rule_id = alert.rule_id.value_or(0),
+            .level = alert.level};
+    events_.emit(e);
+  }
+  if (decision_.responses.empty()) return;
+  uint64_t now = clock_.monotonic_us();
+  uint32_t reason = table_.intern(alert.description);
+  for (const Response& r : decision_.responses) {
+    ++counters_.responses;
+    const ActiveResponse& ar = config.responses[r.response];
+    const Command& cmd = config.commands[r.command];
+    BlockKey key{r.address, command_id(cmd.name)};
+    std::optional<uint32_t> timeout = r.timeout_sec;
+    if (!ar.repeated_offenders_min.empty()) {
+      uint32_t n = offenders_.record(key, now / 1000000,
+                                     config.settings.repeated_offenders_reset_sec);
+      timeout = offence_timeout(timeout, ar.repeated_offenders_min, n);
+    }
+    Event e{.address = &r.address,
+            .command = cmd.name,
+            .reason = alert.description,
+            .alert_id = alert.id,
+            .agent_id = alert.agent_id,
+            .rule_id = alert.rule_id.value_or(0),
+            .level = alert.level,
+            .timeout_sec = timeout};
+    Backend* b = backend(cmd.kind);
+    if (!b) {
+      ++counters_.backend_failures;
+      e.type = EventType::BackendFailure;
+      e.backend = to_string(cmd.kind);
+      e.detail = "no backend for this command in this daemon";
+      events_.emit(e);
+      continue;
+    }
+    e.backend = b->name();
+    uint64_t expiry = timeout ? now + uint64_t(*timeout) * 1000000 : 0;
+    switch (table_.upsert(key, expiry, alert.rule_id.value_or(0), reason, cmd.kind)) {
+      case Upsert::Added:
+        ++counters_.blocked;
+        e.type = EventType::Blocked;
+        break;
+      case Upsert::Extended:
+        ++counters_.refreshed;
+        e.type = EventType::Refreshed;
+        break;
+      case Upsert::Unchanged:
+        if (fired) fired->emplace_back(cmd.name, r.address);
+        continue;
+      case Upsert::Refused: {
+        ++counters_.refused;
+        std::string why = fmt::format("max_blocks ({}) reached", table_.max_blocks());
+        e.type = EventType::Refused;
+        e.detail = why;
+        events_.emit(e);
+        continue;
+      }
+    }
+    e.expiry_realtime_us = clock_.to_realtime(expiry);
+    events_.emit(e);
+    sync(cmd.kind, r.address, alert.rule_id.value_or(0));
+    if (fired) fired->emplace_back(cmd.name, r.address);
+  }
+}
+
+void Enforcer::sync(CommandKind kind, const Address& address, uint32_t rule_id) {
+  Backend* b = backend(kind);
+  if (!b) return;
+  uint64_t now = clock_.monotonic_us();
+  const BlockTable::Map::value_type* longest = nullptr;
+  auto [first, last] = table_.range(address);
+  for (auto it = first; it != last; ++it)
+    if (it->second.kind == kind && (!longest || later(it->second.expiry_us, longest->second.expiry_us)))
+      longest = &*it;
+
+  Change change;
+  change.address = address;
+  if (!longest) {
+    change.op = Change::Op::Delete;
+  } else {
+    change.op = Change::Op::Add;
+    uint64_t expiry = longest->second.expiry_us;
+    change.timeout_ms = expiry == 0 ? 0 : std::max<uint64_t>(1, (expiry - std::min(expiry, now)) / 1000);
+    change.comment = fmt::format("{}:{}", command_names_[longest->first.command],
+                                 longest->second.rule_id ? longest->second.rule_id : rule_id);
+  }
+  Pending& p = pending_[slot(kind)];
+  auto [it, inserted] = p.index.try_emplace(address, p.changes.size());
+  if (inserted) {
+    p.changes.push_back(std::move(change));
+    ++pending_count_;
+  } else {
+    p.changes[it->second] = std::move(change);
+  }
+}
+
+void Enforcer::commit() {
+  if (pending_count_ == 0) return;
+  for (size_t k = 0; k < pending_.size(); ++k) {
+    Pending& p = pending_[k];
+    if (p.changes.empty()) continue;
+    Backend* b = backends_[k];
+    ApplyResult result = b->apply(p.changes);
+    ++counters_.commits;
+    for (const auto& [i, error] : result.rejected) {
+      const Change& c = p.changes[i];
+      if (c.op == Change::Op::Delete) continue;  // already gone: the goal is reached
+      // The kernel refused the block: the table must not claim it is enforced.
+      auto [first, last] = table_.range(c.address);
+      std::vector<BlockKey> keys;
+      for (auto it = first; it != last; ++it)
+        if (it->second.kind == static_cast<CommandKind>(k)) keys.push_back(it->first);
+      for (const auto& key : keys) {
+        table_.remove(key);
+        ++counters_.backend_failures;
+        Event e{.type = EventType::BackendFailure,
+                .address = &c.address,
+                .command = command_names_[key.command],
+                .backend = b->name(),
+                .detail = error.message};
+        events_.emit(e);
+      }
+    }
+    p.changes.clear();
+    p.index.clear();
+  }
+  pending_count_ = 0;
+}
+
+void Enforcer::expire() {
+  std::vector<std::pair<BlockKey, Block>> expired;
+  table_.expire(clock_.monotonic_us(), expired);
+  for (const auto& [key, block] : expired) {
+    ++counters_.expired;
+    Backend* b = backend(block.kind);
+    Event e{.type = EventType::Expired,
+            .address = &key.address,
+            .command = command_names_[key.command],
+            .backend = b ? b->name() : to_string(block.kind),
+            .reason = table_.reason(block.reason),
+            .detail = "expired",
+            .rule_id = block.rule_id};
+    events_.emit(e);
+    if (b && !b->expires_by_itself()) sync(block.kind, key.address, block.rule_id);
+  }
+}
+
+void Enforcer::emit_unblocked(const BlockKey& key, const Block& block, UnblockWhy why,
+                              std::optional<uint32_t> uid) {
+  ++counters_.unblocked;
+  Backend* b = backend(block.kind);
+  Event e{.type = EventType::Unblocked,
+          .address = &key.address,
+          .command = command_names_[key.command],
+          .backend = b ? b->name() : to_string(block.kind),
+          .reason = table_.reason(block.reason),
+          .detail = to_string(why),
+          .rule_id = block.rule_id,
+          .caller_uid = uid};
+  events_.emit(e);
+}
+
+Result<BlockView> Enforcer::block(const Address& address, uint64_t timeout_usec,
+                                  std::string_view reason, std::optional<uint32_t> caller_uid) {
+  const Settings& s = config_->settings;
+  Event refused{.type = EventType::Refused,
+                .address = &address,
+                .command = kManual,
+                .reason = reason,
+                .caller_uid = caller_uid};
+  auto refuse = [&](int code, std::string message) -> Result<BlockView> {
+    ++counters_.refused;
+    refused.detail = message;
+    events_.emit(refused);
+    return std::unexpected(Error{code, std::move(message)});
+  };
+  if (!address.is_host()) {
+    uint8_t widest = address.is_v4() ? s.max_prefix4 : s.max_prefix6;
+    if (address.prefix < widest)
+      return refuse(EINVAL, fmt::format("{} is wider than the widest prefix allowed (/{}); "
+                                        "raise <rampart><max_prefix> to allow it",
+                                        address.str(), widest));
+  }
+  if (auto why = never_block_reason(address, s.allow_link_local))
+    return refuse(EPERM, fmt::format("{} is {} and is never blocked", address.str(), *why));
+  for (const Address& p : config_->allowlist.prefixes())
+    if (p.contains(address) || address.contains(p))
+      return refuse(EPERM, fmt::format("{} is allowlisted by {}", address.str(), p.str()));
+  Backend* b = backend(CommandKind::Firewall);
+  if (!b) return refuse(ENOTSUP, "no firewall backend is running");
+
+  uint64_t now = clock_.monotonic_us();
+  uint64_t expiry = timeout_usec ? now + timeout_usec : 0;
+  BlockKey key{address, command_id(kManual)};
+  Upsert u = table_.upsert(key, expiry, 0, table_.intern(reason), CommandKind::Firewall);
+  if (u == Upsert::Refused)
+    return refuse(ENOSPC, fmt::format("max_blocks ({}) reached", table_.max_blocks()));
+  if (u != Upsert::Unchanged) {
+    u == Upsert::Added ? ++counters_.blocked : ++counters_.refreshed;
+    std::optional<uint32_t> timeout_sec;
+    if (timeout_usec) timeout_sec = static_cast<uint32_t>(timeout_usec / 1000000);
+    Event e{.type = u == Upsert::Added ? EventType::Blocked : EventType::Refreshed,
+            .address = &address,
+            .command = kManual,
+            .backend = b->name(),
+            .reason = reason,
+            .timeout_sec = timeout_sec,
+            .expiry_realtime_us = clock_.to_realtime(expiry),
+            .caller_uid = caller_uid};
+    events_.emit(e);
+    sync(CommandKind::Firewall, address, 0);
+  }
+  return view(key, *table_.find(key));
+}
+
+Result<void> Enforcer::unblock(const Address& address, std::optional<uint32_t> caller_uid) {
+  auto [first, last] = table_.range(address);
+  std::vector<std::pair<BlockKey, Block>> gone(first, last);
+  if (gone.empty()) return fail(ENOENT, "{} is not blocked", address.str());
+  for (const auto& [key, block] : gone) {
+    table_.remove(key);
+    emit_unblocked(key, block, UnblockWhy::Revoked, caller_uid);
+  }
+  for (const auto& [key, block] : gone) sync(block.kind, key.address, 0);
+  return {};
+}
+
+size_t Enforcer::flush(std::optional<uint32_t> caller_uid) {
+  std::vector<std::pair<BlockKey, Block>> gone(table_.blocks().begin(), table_.blocks().end());
+  table_.clear();
+  for (const auto& [key, block] : gone) {
+    emit_unblocked(key, block, UnblockWhy::Flushed, caller_uid);
+    sync(block.kind, key.address, 0);
+  }
+  return gone.size();
+}
+
+void Enforcer::forget(CommandKind kind, const Address& address) {
+  auto [first, last] = table_.range(address);
+  std::vector<std::pair<BlockKey, Block>> gone;
+  for (auto it = first; it != last; ++it)
+    if (it->second.kind == kind) gone.emplace_back(*it);
+  for (const auto& [key, block] : gone) {
+    table_.remove(key);
+    emit_unblocked(key, block, UnblockWhy::External, std::nullopt);
+  }
+}
+
+std::vector<BlockView> Enforcer::list(const Address* after, size_t max) const {
+  std::vector<BlockView> out;
+  const auto& blocks = table_.blocks();
+  auto it = after ? blocks.upper_bound(BlockKey{*after, UINT16_MAX}) : blocks.begin();
+  for (; it != blocks.end() && out.size() < max; ++it) out.push_back(view(it->first, it->second));
+  return out;
+}
+
+std::optional<BlockView> Enforcer::get(const Address& address) const {
+  auto [first, last] = table_.range(address);
+  const BlockTable::Map::value_type* best = nullptr;
+  for (auto it = first; it != last; ++it)
+    if (!best || later(it->second.expiry_us, best->second.expiry_us)) best = &*it;
+  if (!best) return std::nullopt;
+  return view(best->first, best->second);
+}
+
+}  // namespace rampart

@@ -1,0 +1,133 @@
+// Turns decisions into blocks: owns the block table, asks the engine, batches the changes of
+// one loop turn per backend, and reports every event. It knows nothing of sd-event, D-Bus or
+// netlink: backends, clock and event sink are handed in.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "alert.h"
+#include "backend.h"
+#include "block_table.h"
+#include "clock.h"
+#include "config.h"
+#include "engine.h"
+#include "error.h"
+#include "events.h"
+
+namespace rampart {
+
+struct EnforcerCounters {
+  uint64_t alerts = 0;         // alerts decided
+  uint64_t responses = 0;      // responses that fired
+  uint64_t blocked = 0;        // new blocks
+  uint64_t refreshed = 0;      // extended blocks
+  uint64_t expired = 0;
+  uint64_t unblocked = 0;      // revoked, flushed, replaced
+  uint64_t skipped = 0;        // allowlisted, never-block, missing srcip
+  uint64_t refused = 0;        // max_blocks
+  uint64_t backend_failures = 0;
+  uint64_t commits = 0;        // batches handed to backends
+};
+
+// One active block as the API shows it.
+struct BlockView {
+  Address address;
+  std::string command;
+  uint64_t expiry_realtime_us = 0;  // 0 = no timeout
+  uint32_t rule_id = 0;
+  std::string reason;
+  std::string backend;
+};
+
+// An element found in a backend at start (the kernel keeps blocks across restarts).
+struct RestoredBlock {
+  Address address;
+  std::string command;  // from the element's comment; "" when unknown
+  uint32_t rule_id = 0;
+  uint64_t remaining_ms = 0;  // 0 = no timeout
+};
+
+enum class UnblockWhy : uint8_t { Revoked, Flushed, Replaced, External };
+std::string_view to_string(UnblockWhy why);
+
+class Enforcer {
+ public:
+  Enforcer(const Clock& clock, EventSink& events);
+
+  // Installs a validated config (at start and on reload). Blocks stay; their commands are
+  // kept by name.
+  void set_config(std::shared_ptr<const Config> config);
+  const Config& config() const { return *config_; }
+  const Engine& engine() const { return *engine_; }
+
+  // nullptr: blocks of that kind cannot be enforced (the config check refuses such commands).
+  void set_backend(CommandKind kind, Backend* backend);
+  Backend* backend(CommandKind kind) const { return backends_[static_cast<size_t>(kind)]; }
+
+  // Puts blocks found in a backend into the table without changing the backend.
+  void restore(CommandKind kind, const std::vector<RestoredBlock>& blocks);
+
+  // The alert path. Returns the (command, address) responses that fired.
+  void on_alert(const Alert& alert, std::vector<std::pair<std::string, Address>>* fired = nullptr);
+
+  // Manual block through the firewall backend. `address` may be a prefix.
+  Result<BlockView> block(const Address& address, uint64_t timeout_usec, std::string_view reason,
+                          std::optional<uint32_t> caller_uid);
+  // Revokes every block of `address` (exact host or prefix). ENOENT when none.
+  Result<void> unblock(const Address& address, std::optional<uint32_t> caller_uid);
+  // Revokes everything; returns how many blocks there were.
+  size_t flush(std::optional<uint32_t> caller_uid);
+  // A backend reports that `address` vanished outside rampart: forget it, do not re-add.
+  void forget(CommandKind kind, const Address& address);
+
+  // Moves blocks whose time has come out of the table (deleting them where the backend does
+  // not expire by itself). Call from the expiry timer.
+  void expire();
+  std::optional<uint64_t> next_expiry() { return table_.next_expiry(); }
+
+  // Sends everything decided since the last commit, one batch per backend.
+  void commit();
+  bool has_pending() const { return pending_count_ > 0; }
+  size_t pending() const { return pending_count_; }
+
+  std::vector<BlockView> list(const Address* after = nullptr, size_t max = SIZE_MAX) const;
+  std::optional<BlockView> get(const Address& address) const;
+  size_t active() const { return table_.size(); }
+  const BlockTable& table() const { return table_; }
+  const EnforcerCounters& counters() const { return counters_; }
+
+ private:
+  struct Pending {
+    std::vector<Change> changes;
+    std::unordered_map<Address, size_t, AddressHash> index;  // address -> changes[i]
+  };
+
+  CommandId command_id(std::string_view name);
+  BlockView view(const BlockKey& key, const Block& block) const;
+  // Queues the backend change that makes `address` match the table for `kind`: an add with the
+  // longest remaining timeout of its blocks of that kind, or a delete when none is left.
+  void sync(CommandKind kind, const Address& address, uint32_t rule_id);
+  void emit_unblocked(const BlockKey& key, const Block& block, UnblockWhy why,
+                      std::optional<uint32_t> uid);
+
+  const Clock& clock_;
+  EventSink& events_;
+  std::shared_ptr<const Config> config_;
+  std::unique_ptr<Engine> engine_;
+  std::array<Backend*, 4> backends_{};
+  BlockTable table_;
+  OffenderCounts offenders_;
+  std::vector<std::string> command_names_;
+  std::unordered_map<std::string, CommandId> command_ids_;
+  std::array<Pending, 4> pending_;
+  size_t pending_count_ = 0;
+  Decision decision_;  // reused across alerts
+  EnforcerCounters counters_;
+};
+
+}  // namespace rampart

@@ -1,0 +1,65 @@
+// The decision engine: which active-responses an alert triggers, with OSSEC/Wazuh 4.x
+// semantics. Pure: no I/O, no clock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alert.h"
+#include "config.h"
+
+namespace rampart {
+
+// An active-response that fires for the alert's address.
+struct Response {
+  size_t response = 0;  // index into Config::responses
+  size_t command = 0;   // index into Config::commands
+  Address address;
+  std::optional<uint32_t> timeout_sec;  // nullopt: no timeout
+};
+
+// An active-response whose filters matched but which must not act, and why.
+enum class SkipReason : uint8_t { Allowlisted, NeverBlock, MissingSrcip, MissingUser, MissingFilename };
+std::string_view to_string(SkipReason reason);
+
+struct Skip {
+  size_t response = 0;
+  SkipReason reason = SkipReason::Allowlisted;
+  std::string detail;  // "127.0.0.0/8", "loopback", ...
+};
+
+struct Decision {
+  std::vector<Response> responses;
+  std::vector<Skip> skips;
+  void clear() {
+    responses.clear();
+    skips.clear();
+  }
+};
+
+class Engine {
+ public:
+  explicit Engine(const Config& config) : config_(config) {}
+
+  // Fills `out` (cleared first). At most one response per command: when several bindings of
+  // the same command fire, the longest timeout wins.
+  void decide(const Alert& alert, Decision& out) const;
+
+  // What would happen and why, binding by binding, for ExplainAlert and rampartd --explain.
+  std::string explain(const Alert& alert) const;
+
+  const Config& config() const { return config_; }
+
+ private:
+  // nullopt when the filters (level, rules_id, rules_group) match; otherwise which one failed.
+  std::optional<std::string> filter_mismatch(const ActiveResponse& ar, const Alert& alert,
+                                             const std::string& groups_lower) const;
+  std::optional<std::string> location_mismatch(const ActiveResponse& ar, const Alert& alert) const;
+
+  const Config& config_;
+};
+
+}  // namespace rampart

@@ -1,0 +1,48 @@
+// What the enforcer tells the outside world: the audit log, D-Bus signals. One struct for all
+// event types so a sink can render any of them; fields that do not apply are empty.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "address.h"
+
+namespace rampart {
+
+enum class EventType : uint8_t {
+  Blocked,         // a new block
+  Refreshed,       // an active block was extended
+  Unblocked,       // revoked, flushed or removed externally (see `detail`)
+  Expired,         // its timeout passed
+  Skipped,         // a matching response did not act (allowlisted, never-block, missing srcip)
+  Refused,         // max_blocks reached, or a manual block was refused
+  BackendFailure,  // the backend could not apply a change
+  Restored,        // blocks found in the kernel at start (count)
+};
+std::string_view to_string(EventType type);
+
+struct Event {
+  EventType type = EventType::Blocked;
+  const Address* address = nullptr;
+  std::string_view command;
+  std::string_view backend;
+  std::string_view reason;  // the alert's description, or a manual block's reason
+  std::string_view detail;  // why: "allowlisted by 127.0.0.0/8", "expired", "revoked", ...
+  std::string_view alert_id;
+  std::string_view agent_id;
+  uint32_t rule_id = 0;
+  int level = 0;
+  std::optional<uint32_t> timeout_sec;
+  uint64_t expiry_realtime_us = 0;  // 0 = none
+  std::optional<uint32_t> caller_uid;
+  uint64_t count = 0;
+};
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void emit(const Event& event) = 0;
+};
+
+}  // namespace rampart
