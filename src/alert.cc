@@ -199,7 +199,8 @@ Result<int> parse_level(std::string_view text, std::string_view what) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), level);
   if (text.empty() || ec != std::errc() || ptr != text.data() + text.size())
     return fail(EINVAL, "{} is not a number", what);
-  if (level < 0 || level > kMaxLevel) return fail(EINVAL, "{} {} is not 0..{}", what, level, kMaxLevel);
+  if (level < 0 || level > kMaxLevel)
+    return fail(EINVAL, "{} {} is not 0..{}", what, level, kMaxLevel);
   return level;
 }
 
@@ -245,19 +246,21 @@ std::string_view agent_from_location(std::string_view location) {
 
 }  // namespace alert_detail
 
+struct AlertParser::Impl : alert_detail::ParserState {};
+
 AlertParser::AlertParser() : impl_(std::make_unique<Impl>()) {
   impl_->padded_capacity = kMaxLine + simdjson::SIMDJSON_PADDING;
   impl_->padded = std::make_unique<char[]>(impl_->padded_capacity);
   // Sized for the longest line up front so a flood never reallocates; on failure iterate()
   // tries again and reports the error then.
-  (void)impl_->json.allocate(kMaxLine);
+  [[maybe_unused]] auto allocated = impl_->json.allocate(kMaxLine);
 }
 
 AlertParser::~AlertParser() = default;
 
 namespace {
 
-Result<void> parse_line(AlertParser::Impl& impl, std::string_view line, Alert& out) {
+Result<void> parse_line(alert_detail::ParserState& state, std::string_view line, Alert& out) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (line.size() > AlertParser::kMaxLine)
     return fail(EMSGSIZE, "line longer than {} bytes", AlertParser::kMaxLine);
@@ -269,11 +272,11 @@ Result<void> parse_line(AlertParser::Impl& impl, std::string_view line, Alert& o
     return fail(EINVAL, "not an alert: line contains a NUL byte");
   switch (line[start]) {
     case '{':
-      return alert_detail::parse_json(impl, line.substr(start), out, false);
+      return alert_detail::parse_json(state, line.substr(start), out, false);
     case '[':
       return fail(EINVAL, "not an alert: a JSON array, expected an object");
     default:
-      return alert_detail::parse_syslog(impl, line.substr(start), out);
+      return alert_detail::parse_syslog(state, line.substr(start), out);
   }
 }
 

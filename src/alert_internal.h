@@ -11,23 +11,23 @@
 
 namespace rampart {
 
-struct AlertParser::Impl {
+namespace alert_detail {
+
+// What AlertParser::Impl holds; a base of its own so the free functions below can name it.
+struct ParserState {
   simdjson::ondemand::parser json;
   // One line, copied once, with the zeroed tail simdjson reads past the end.
   std::unique_ptr<char[]> padded;
   size_t padded_capacity = 0;
 };
 
-namespace alert_detail {
-
 // OSSEC and Wazuh refuse rule levels outside 0..16, so anything else is a broken alert.
 inline constexpr int kMaxLevel = 16;
 
 // `json` starts with '{'. `in_syslog` marks the "ossec: {...}" syslog_output json format.
-Result<void> parse_json(AlertParser::Impl& impl, std::string_view json, Alert& out,
-                        bool in_syslog);
+Result<void> parse_json(ParserState& state, std::string_view json, Alert& out, bool in_syslog);
 // A syslog_output line: an optional syslog header, then "ossec:" or "wazuh:", then the alert.
-Result<void> parse_syslog(AlertParser::Impl& impl, std::string_view line, Alert& out);
+Result<void> parse_syslog(ParserState& state, std::string_view line, Alert& out);
 
 Result<int> parse_level(std::string_view text, std::string_view what);
 Result<uint32_t> parse_rule_id(std::string_view text, std::string_view what);

@@ -8,7 +8,9 @@
 namespace rampart::alert_detail {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t';
+}
 
 std::string_view skip_spaces(std::string_view s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
@@ -36,7 +38,9 @@ std::string_view next_token(std::string_view& s) {
   return token;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // "Nov 27 20:58:22" and "Nov  7 20:58:22".
 bool is_rfc3164_time(std::string_view s) {
@@ -100,9 +104,9 @@ std::optional<SyslogHeader> split_header(std::string_view line) {
 // log line. Accepting a field only in order (and once) stops text from a later field, or the
 // attacker-controlled log, from overriding srcip.
 constexpr std::string_view kDefaultFields[] = {
-    "classification: ", "srcip: ",     "srccity: ",     "dstcity: ",       "dstip: ",
-    "user: ",           "Previous MD5: ", "Current MD5: ", "Previous SHA1: ", "Current SHA1: ",
-    "Previous SHA256: ", "Current SHA256: ",
+    "classification: ", "srcip: ",        "srccity: ",         "dstcity: ",
+    "dstip: ",          "user: ",         "Previous MD5: ",    "Current MD5: ",
+    "Previous SHA1: ",  "Current SHA1: ", "Previous SHA256: ", "Current SHA256: ",
 };
 
 Result<void> parse_default(std::string_view s, Alert& out) {
@@ -163,7 +167,8 @@ size_t closing_quote(std::string_view s) {
     after = skip_spaces(after);
     if (after.empty()) return q;
     size_t k = 0;
-    while (k < after.size() && (std::isalnum(static_cast<unsigned char>(after[k])) || after[k] == '_'))
+    while (k < after.size() &&
+           (std::isalnum(static_cast<unsigned char>(after[k])) || after[k] == '_'))
       ++k;
     if (k > 0 && k < after.size() && after[k] == '=') return q;
   }
@@ -174,10 +179,9 @@ size_t closing_quote(std::string_view s) {
 // kDefaultFields. "user" is what some forwarders write instead of "acct".
 int splunk_rank(std::string_view key) {
   static constexpr std::string_view kOrder[] = {
-      "crit",   "id",       "description", "component", "classification", "src_ip",
-      "src_port", "src_city", "dst_city",  "dst_ip",    "dst_port",       "file",
-      "acct",   "md5_old",  "md5_new",     "sha1_old",  "sha1_new",       "sha256_old",
-      "sha256_new", "message"};
+      "crit",     "id",       "description", "component",  "classification", "src_ip", "src_port",
+      "src_city", "dst_city", "dst_ip",      "dst_port",   "file",           "acct",   "md5_old",
+      "md5_new",  "sha1_old", "sha1_new",    "sha256_old", "sha256_new",     "message"};
   if (key == "user") key = "acct";
   for (size_t i = 0; i < std::size(kOrder); ++i)
     if (kOrder[i] == key) return static_cast<int>(i);
@@ -242,20 +246,20 @@ Result<void> parse_splunk(std::string_view s, Alert& out) {
 
 }  // namespace
 
-Result<void> parse_syslog(AlertParser::Impl& impl, std::string_view line, Alert& out) {
+Result<void> parse_syslog(ParserState& state, std::string_view line, Alert& out) {
   auto header = split_header(line);
-  if (!header)
-    return fail(EINVAL, "not an alert: no JSON object and no 'ossec:'/'wazuh:' marker");
+  if (!header) return fail(EINVAL, "not an alert: no JSON object and no 'ossec:'/'wazuh:' marker");
   std::string_view body = header->body;
   Result<void> result;
   if (body.starts_with('{')) {
-    result = parse_json(impl, body, out, true);
+    result = parse_json(state, body, out, true);
   } else if (body.starts_with("Alert Level:")) {
     result = parse_default(body, out);
   } else if (body.starts_with("crit=")) {
     result = parse_splunk(body, out);
   } else {
-    return fail(EINVAL, "not an alert: '{}' is followed by neither JSON, 'Alert Level:' nor 'crit='",
+    return fail(EINVAL,
+                "not an alert: '{}' is followed by neither JSON, 'Alert Level:' nor 'crit='",
                 header->marker);
   }
   if (result && out.timestamp.empty()) out.timestamp.assign(header->timestamp);

@@ -41,14 +41,16 @@ std::string trigger_text(const ActiveResponse& r) {
   if (!r.rules_group.empty()) {
     std::vector<std::string> patterns;
     for (const GroupPattern& g : r.rules_group)
-      patterns.push_back(fmt::format("{}{}{}", g.anchor_start ? "^" : "", g.text,
-                                     g.anchor_end ? "$" : ""));
+      patterns.push_back(
+          fmt::format("{}{}{}", g.anchor_start ? "^" : "", g.text, g.anchor_end ? "$" : ""));
     parts.push_back(fmt::format("rules_group {}", join(patterns, "|")));
   }
   return parts.empty() ? "never fires" : join(parts, " or ");
 }
 
-std::string_view yes_no(bool b) { return b ? "yes" : "no"; }
+std::string_view yes_no(bool b) {
+  return b ? "yes" : "no";
+}
 
 std::string_view backend_text(FirewallBackend b) {
   switch (b) {
@@ -76,13 +78,12 @@ std::string describe(const Config& config) {
 
   line(fmt::format("\nCommands ({}):", config.commands.size()));
   for (const Command& c : config.commands)
-    line(fmt::format("  {}: executable {}, kind {}, expects {}, timeout allowed {}, protocol {}"
-                     "{}  ({}:{})",
-                     c.name, c.executable, to_string(c.kind), expect_text(c),
-                     yes_no(c.timeout_allowed),
-                     c.protocol == ExecProtocol::Json ? "json" : "legacy",
-                     c.extra_args.empty() ? "" : ", extra args " + join(c.extra_args, " "),
-                     c.file, c.line));
+    line(fmt::format(
+        "  {}: executable {}, kind {}, expects {}, timeout allowed {}, protocol {}"
+        "{}  ({}:{})",
+        c.name, c.executable, to_string(c.kind), expect_text(c), yes_no(c.timeout_allowed),
+        c.protocol == ExecProtocol::Json ? "json" : "legacy",
+        c.extra_args.empty() ? "" : ", extra args " + join(c.extra_args, " "), c.file, c.line));
 
   line(fmt::format("\nActive responses ({} enabled):", config.responses.size()));
   for (const ActiveResponse& r : config.responses) {
@@ -101,9 +102,8 @@ std::string describe(const Config& config) {
   line("\nSettings:");
   line(fmt::format("  sockets: {}", join(s.sockets, ", ")));
   line(fmt::format("  state directory: {}", s.state_directory));
-  line(fmt::format("  node: {} (agent {}, {})",
-                   s.node_name.empty() ? "<host name>" : s.node_name, s.agent_id,
-                   s.server ? "server" : "agent"));
+  line(fmt::format("  node: {} (agent {}, {})", s.node_name.empty() ? "<host name>" : s.node_name,
+                   s.agent_id, s.server ? "server" : "agent"));
   line(fmt::format("  firewall backend: {}, nftables table: {}", backend_text(s.firewall_backend),
                    s.nft_table));
   line(fmt::format("  firewalld: zone {}, mode {}",

@@ -130,8 +130,10 @@ void ConfigParser::read_white_list(const xmlNode* entry) {
     return;
   }
   if (is_loopback_name(*value)) {
-    warn(entry, "<white_list> \"{}\" is a host name; loopback is always allowed, so this entry "
-         "changes nothing", *value);
+    warn(entry,
+         "<white_list> \"{}\" is a host name; loopback is always allowed, so this entry "
+         "changes nothing",
+         *value);
     return;
   }
   if (auto network = network_of(*value)) {
@@ -169,8 +171,10 @@ void ConfigParser::read_command(const xmlNode* node) {
       if (!value) continue;
       if (value->empty() || value->find('/') != std::string::npos ||
           value->find("..") != std::string::npos) {
-        error(child, "<executable> \"{}\" must be a plain file name, without '/' or '..'; put "
-              "the program in <exec_directory> and name it here", *value);
+        error(child,
+              "<executable> \"{}\" must be a plain file name, without '/' or '..'; put "
+              "the program in <exec_directory> and name it here",
+              *value);
         continue;
       }
       command.executable = *value;
@@ -188,8 +192,10 @@ void ConfigParser::read_command(const xmlNode* node) {
         } else if (f == "filename") {
           command.expect_filename = true;
         } else {
-          error(child, "<expect> has unknown field \"{}\"; use srcip, user or filename, "
-                "separated by commas", field);
+          error(child,
+                "<expect> has unknown field \"{}\"; use srcip, user or filename, "
+                "separated by commas",
+                field);
         }
       }
     } else if (name == "timeout_allowed") {
@@ -206,8 +212,10 @@ void ConfigParser::read_command(const xmlNode* node) {
       } else if (p == "legacy") {
         command.protocol = ExecProtocol::Legacy;
       } else {
-        error(child, "<protocol> must be json (Wazuh 4.x scripts) or legacy (OSSEC argv "
-              "scripts), not \"{}\"", *value);
+        error(child,
+              "<protocol> must be json (Wazuh 4.x scripts) or legacy (OSSEC argv "
+              "scripts), not \"{}\"",
+              *value);
       }
     } else {
       unknown_element(child, "command", kCommandElements);
@@ -215,13 +223,16 @@ void ConfigParser::read_command(const xmlNode* node) {
   }
   if (!has_name) {
     if (!seen.has("name"))
-      error(node, "<command> has no <name>; add <name>NAME</name> so <active-response> can "
+      error(node,
+            "<command> has no <name>; add <name>NAME</name> so <active-response> can "
             "refer to it");
     return;
   }
   if (!has_executable && !seen.has("executable"))
-    error(node, "<command> \"{}\" has no <executable>; add <executable>{}</executable> or "
-          "the name of its script", command.name, command.name);
+    error(node,
+          "<command> \"{}\" has no <executable>; add <executable>{}</executable> or "
+          "the name of its script",
+          command.name, command.name);
   command.kind = command_kind_for(command.executable);
   // Blocking needs an address whatever <expect> says (Wazuh 4.x configs have no <expect>).
   if (command.kind != CommandKind::Exec) command.expect_srcip = true;
@@ -264,8 +275,7 @@ void ConfigParser::read_active_response(const xmlNode* node) {
     } else if (name == "command") {
       auto value = text(child);
       if (!value) continue;
-      if (value->empty())
-        error(child, "<command> is empty; name one of the <command> blocks");
+      if (value->empty()) error(child, "<command> is empty; name one of the <command> blocks");
       pending.command = *value;
     } else if (name == "location") {
       auto value = text(child);
@@ -273,8 +283,10 @@ void ConfigParser::read_active_response(const xmlNode* node) {
       std::string bad;
       response.locations = 0;
       if (!add_locations(*value, response.locations, bad))
-        error(child, "<location> has unknown value \"{}\"; use local, server, defined-agent or "
-              "all (several may be combined: \"local,server\")", bad);
+        error(child,
+              "<location> has unknown value \"{}\"; use local, server, defined-agent or "
+              "all (several may be combined: \"local,server\")",
+              bad);
       else if (response.locations == 0)
         error(child, "<location> is empty; use local, server, defined-agent or all");
     } else if (name == "agent_id") {
@@ -291,8 +303,10 @@ void ConfigParser::read_active_response(const xmlNode* node) {
       response.rules_id.clear();
       auto ids = number_list(*value);
       if (!ids || ids->empty())
-        error(child, "<rules_id> must be rule numbers separated by commas, such as "
-              "\"5710, 5712\", not \"{}\"", *value);
+        error(child,
+              "<rules_id> must be rule numbers separated by commas, such as "
+              "\"5710, 5712\", not \"{}\"",
+              *value);
       else
         response.rules_id = std::move(*ids);
     } else if (name == "rules_group") {
@@ -302,7 +316,8 @@ void ConfigParser::read_active_response(const xmlNode* node) {
       if (auto patterns = parse_group_patterns(*value))
         response.rules_group = std::move(*patterns);
       else
-        error(child, "<rules_group> \"{}\" has an empty alternative, which would match every "
+        error(child,
+              "<rules_group> \"{}\" has an empty alternative, which would match every "
               "alert; write groups separated by '|', such as \"sshd,|authentication_failed,\"",
               *value);
     } else if (name == "timeout") {
@@ -314,7 +329,8 @@ void ConfigParser::read_active_response(const xmlNode* node) {
       auto minutes = number_list(*value);
       bool positive = minutes && std::ranges::none_of(*minutes, [](uint32_t m) { return m == 0; });
       if (!minutes || minutes->empty() || !positive || minutes->size() > kMaxRepeatedOffenders)
-        error(child, "<repeated_offenders> must be 1 to {} timeouts in minutes, each above 0, "
+        error(child,
+              "<repeated_offenders> must be 1 to {} timeouts in minutes, each above 0, "
               "separated by commas, such as \"30,60,120\", not \"{}\"",
               kMaxRepeatedOffenders, *value);
       else
@@ -336,21 +352,26 @@ void ConfigParser::read_active_response(const xmlNode* node) {
         default_repeated_offenders_ = response.repeated_offenders_min;
       return;
     }
-    error(node, "<active-response> has no <command>; add <command>NAME</command> naming one "
+    error(node,
+          "<active-response> has no <command>; add <command>NAME</command> naming one "
           "of the <command> blocks, or <disabled>yes</disabled>");
     return;
   }
   if (!seen.has("location")) {
-    warn(node, "<active-response> has no <location>; using local (add "
+    warn(node,
+         "<active-response> has no <location>; using local (add "
          "<location>local</location> to say so)");
     response.locations = kLocationLocal;
   }
   if ((response.locations & kLocationDefinedAgent) && response.agent_id.empty())
-    error(node, "<location> defined-agent needs <agent_id>; add <agent_id>001</agent_id> with "
+    error(node,
+          "<location> defined-agent needs <agent_id>; add <agent_id>001</agent_id> with "
           "the agent's ID");
   if (!seen.has("level") && !seen.has("rules_id") && !seen.has("rules_group"))
-    warn(node, "<active-response> for \"{}\" never fires: set <level>, <rules_id> or "
-         "<rules_group>", pending.command);
+    warn(node,
+         "<active-response> for \"{}\" never fires: set <level>, <rules_id> or "
+         "<rules_group>",
+         pending.command);
   if (!response.repeated_offenders_min.empty() && !seen.has("timeout"))
     warn(node, "<repeated_offenders> has no effect without <timeout>; add a <timeout>");
   pending_.push_back(std::move(pending));
@@ -367,10 +388,10 @@ Result<Config> ConfigParser::finish() {
         for (const Command& c : config_.commands) known += fmt::format(" {}", c.name);
         known += ')';
       }
-      diag_.errors.push_back(fmt::format(
-          "{}:{}: <command> \"{}\" does not name any <command> block{}; define it with "
-          "<name>{}</name> or fix the name",
-          response.file, response.line, pending.command, known, pending.command));
+      diag_.errors.push_back(
+          fmt::format("{}:{}: <command> \"{}\" does not name any <command> block{}; define it with "
+                      "<name>{}</name> or fix the name",
+                      response.file, response.line, pending.command, known, pending.command));
       continue;
     }
     response.command = it->second;

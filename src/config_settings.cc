@@ -52,8 +52,7 @@ std::optional<std::string> ConfigParser::absolute_path(const xmlNode* node) {
   auto value = text(node);
   if (!value) return {};
   if (value->starts_with('/')) return value;
-  error(node, "<{}> must be an absolute path starting with '/', not \"{}\"", name_of(node),
-        *value);
+  error(node, "<{}> must be an absolute path starting with '/', not \"{}\"", name_of(node), *value);
   return {};
 }
 
@@ -87,8 +86,10 @@ void ConfigParser::read_settings(const xmlNode* node) {
         if (valid_table_name(*table))
           s.nft_table = *table;
         else
-          error(n, "<table> \"{}\" is not a usable nftables table name; use 1 to 32 letters, "
-                "digits, '_' or '-'", *table);
+          error(n,
+                "<table> \"{}\" is not a usable nftables table name; use 1 to 32 letters, "
+                "digits, '_' or '-'",
+                *table);
       }
     } else if (name == "node") {
       read_node_settings(child);
@@ -119,8 +120,7 @@ void ConfigParser::read_settings(const xmlNode* node) {
       } else if (v == "firewalld") {
         s.firewall_backend = FirewallBackend::Firewalld;
       } else {
-        error(child, "<firewall_backend> must be nftables, firewalld or auto, not \"{}\"",
-              *value);
+        error(child, "<firewall_backend> must be nftables, firewalld or auto, not \"{}\"", *value);
       }
     } else if (name == "firewalld") {
       read_firewalld(child);
@@ -172,6 +172,7 @@ void ConfigParser::read_journal(const xmlNode* node) {
   // Each <journal> replaces an earlier one: its groups only make sense together.
   JournalMatches journal;
   journal.enabled = true;
+  size_t errors_before = diag_.errors.size();
   journal.groups.emplace_back();
   for (const xmlNode* child : child_elements(node)) {
     std::string_view name = name_of(child);
@@ -185,9 +186,11 @@ void ConfigParser::read_journal(const xmlNode* node) {
       size_t eq = value->find('=');
       std::string_view field = std::string_view(*value).substr(0, eq);
       if (eq == std::string::npos || !valid_journal_field(field)) {
-        error(child, "<match> \"{}\" must be FIELD=value with an upper-case journal field name "
+        error(child,
+              "<match> \"{}\" must be FIELD=value with an upper-case journal field name "
               "(A-Z, 0-9, '_', not starting with a digit), such as "
-              "SYSLOG_IDENTIFIER=wazuh-analysisd", *value);
+              "SYSLOG_IDENTIFIER=wazuh-analysisd",
+              *value);
         continue;
       }
       journal.groups.back().push_back(*value);
@@ -195,11 +198,12 @@ void ConfigParser::read_journal(const xmlNode* node) {
       unknown_element(child, "journal", "match, or");
     }
   }
-  if (journal.groups.back().empty()) {
+  if (journal.groups.back().empty() && diag_.errors.size() == errors_before) {
     if (journal.groups.size() > 1)
       error(node, "<journal> ends with <or/>; remove it or add <match> after it");
     else
-      error(node, "<journal> has no <match>; add <match>FIELD=value</match> so rampart reads "
+      error(node,
+            "<journal> has no <match>; add <match>FIELD=value</match> so rampart reads "
             "only the alerts, such as <match>SYSLOG_IDENTIFIER=wazuh-analysisd</match>");
   }
   config_.settings.journal = std::move(journal);

@@ -55,7 +55,8 @@ std::optional<std::vector<GroupPattern>> parse_group_patterns(std::string_view s
   size_t pos = 0;
   while (true) {
     size_t end = s.find('|', pos);
-    std::string_view piece = trim(s.substr(pos, end == std::string_view::npos ? s.npos : end - pos));
+    std::string_view piece =
+        trim(s.substr(pos, end == std::string_view::npos ? s.npos : end - pos));
     GroupPattern pattern;
     if (piece.starts_with('^')) {
       pattern.anchor_start = true;
@@ -92,8 +93,8 @@ bool valid_journal_field(std::string_view field) {
 bool valid_table_name(std::string_view name) {
   if (name.empty() || name.size() > 32) return false;
   for (char c : name)
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-          c == '_' || c == '-'))
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+          c == '-'))
       return false;
   return true;
 }

@@ -11,10 +11,6 @@
 namespace rampart::config_internal {
 namespace {
 
-bool is_name_start(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == ':';
-}
-
 // The length of a character or predefined entity reference starting at text[0] == '&', or 0
 // when this '&' is a literal one. Other named entities count as literal: OSSEC defines none,
 // and libxml2 would drop an undefined one.
@@ -60,8 +56,7 @@ void on_xml_error(void* user_data, xmlErrorPtr error) {
   // OSSEC reads these comments as intended; there is nothing for the admin to fix.
   if (error->code == XML_ERR_HYPHEN_IN_COMMENT) return;
   std::string message = error->message ? error->message : "XML error";
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
-    message.pop_back();
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   std::string_view open = error->str1 ? error->str1 : "";
   std::string_view close = error->str2 ? error->str2 : "";
   if (error->code == XML_ERR_TAG_NAME_MISMATCH && open == kSyntheticRoot) {
@@ -165,9 +160,10 @@ XmlDocPtr read_xml(std::string_view text, const std::string& filename, Diagnosti
     diag.warnings.push_back(fmt::format("{}: {} more XML warnings not shown", filename,
                                         sink.reported - kMaxXmlWarnings));
   if (!doc || !xmlDocGetRootElement(doc.get())) {
-    diag.errors.push_back(fmt::format("{}:1: not readable as XML; check that the file is an "
-                                      "ossec.conf with <ossec_config> sections",
-                                      filename));
+    diag.errors.push_back(
+        fmt::format("{}:1: not readable as XML; check that the file is an "
+                    "ossec.conf with <ossec_config> sections",
+                    filename));
     return nullptr;
   }
   return doc;

@@ -163,6 +163,7 @@ Result<std::shared_ptr<Config>> load_daemon_config(const Options& options) {
 
 struct Daemon::Impl final : Control {
   explicit Impl(Options o) : options(std::move(o)), enforcer_(clock, events) {
+    // HOOK(journal): the audit sinks are added here.
     events.add(&log_sink);
   }
 
@@ -181,6 +182,7 @@ struct Daemon::Impl final : Control {
   std::unique_ptr<Backend> firewall;
   std::unique_ptr<SocketInput> input;
   // HOOK(dbus): the D-Bus API object lives here.
+  // HOOK(journal): the journal input lives here.
   AlertParser parser;
   Alert alert;
 
@@ -281,6 +283,8 @@ Result<void> Daemon::Impl::setup() {
 
   // HOOK(dbus): attach the D-Bus API here (it adds its EventSink to `events`).
 
+  // HOOK(journal): open the journal input here when config->settings.journal.enabled.
+
   sigset_t mask;
   sigemptyset(&mask);
   for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&mask, sig);
@@ -349,6 +353,7 @@ void Daemon::Impl::schedule_commit() {
 
 void Daemon::Impl::commit() {
   enforcer_.commit();
+  // HOOK(journal): the backends have what was decided: the journal cursor may move past it.
   arm_expiry();
   fflush(stderr);
 }

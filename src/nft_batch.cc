@@ -55,7 +55,7 @@ const NftMessage* NftBatch::message(uint32_t seq) const {
 
 NftBatchWriter::NftBatchWriter(uint32_t first_seq, std::optional<uint32_t> genid)
     : seq_(first_seq) {
-  char buf[MNL_SOCKET_BUFFER_SIZE];
+  alignas(nlmsghdr) char buf[kNftSmallMessage];
   nlmsghdr* nlh = nftnl_batch_begin(buf, seq_);
   if (genid) mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(*genid));
   batch_.begin_seq = seq_++;
@@ -82,7 +82,7 @@ NftBatch NftBatchWriter::finish() {
     last.flags |= NLM_F_ACK;
     reinterpret_cast<nlmsghdr*>(batch_.bytes.data() + last.offset)->nlmsg_flags |= NLM_F_ACK;
   }
-  char buf[MNL_SOCKET_BUFFER_SIZE];
+  alignas(nlmsghdr) char buf[kNftSmallMessage];
   nlmsghdr* nlh = nftnl_batch_end(buf, seq_);
   batch_.end_seq = seq_++;
   batch_.bytes.insert(batch_.bytes.end(), buf, buf + nlh->nlmsg_len);
@@ -270,7 +270,7 @@ NftBatch build_flush_batch(std::string_view table, uint32_t first_seq,
   NftBatchWriter writer(first_seq, genid);
   std::string t(table);
   for (NftSetKind kind : kNftSetKinds) {
-    char buf[MNL_SOCKET_BUFFER_SIZE];
+    alignas(nlmsghdr) char buf[kNftSmallMessage];
     nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_DELSETELEM, NFPROTO_INET, 0, 0);
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, t.c_str());
     mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, std::string(nft_set_name(kind)).c_str());

@@ -30,6 +30,9 @@ NftSetKind nft_set_for(const Address& address);
 bool nft_set_is_interval(NftSetKind kind);
 bool nft_set_is_v4(NftSetKind kind);
 
+// Stack buffer for one small message (headers, names, one rule or one element).
+inline constexpr size_t kNftSmallMessage = 8192;
+
 // nft refuses comments longer than this (128 bytes with the NUL); longer ones are cut.
 inline constexpr size_t kNftCommentMax = 127;
 

@@ -1,1 +1,218 @@
-// placeholder
+// rampartd end to end against the real kernel, in a private network namespace per test.
+#include <sys/stat.h>
+
+#include <fmt/format.h>
+
+#include <thread>
+
+#include "harness.h"
+
+namespace rampart::test {
+namespace {
+
+const std::string kDrop = R"(
+  <command><name>firewall-drop</name><executable>firewall-drop</executable>
+    <expect>srcip</expect><timeout_allowed>yes</timeout_allowed></command>)";
+
+std::string binding(int timeout, int level = 10) {
+  return "<active-response><command>firewall-drop</command><location>local</location><level>" +
+         std::to_string(level) + "</level><timeout>" + std::to_string(timeout) +
+         "</timeout></active-response>";
+}
+
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RAMPART_REQUIRE_ROOT();
+    ASSERT_EQ(enter_new_netns(), "");
+  }
+
+  std::vector<SetElement> set(const std::string& name) {
+    auto s = list_set(daemon.table(), name);
+    return s ? *s : std::vector<SetElement>{};
+  }
+  const SetElement* find(const std::string& name, const std::string& address) {
+    static thread_local std::vector<SetElement> last;
+    last = set(name);
+    for (const auto& e : last)
+      if (e.address == address) return &e;
+    return nullptr;
+  }
+  bool appears(const std::string& set_name, const std::string& address) {
+    return wait_until([&] { return find(set_name, address) != nullptr; });
+  }
+
+  DaemonProcess daemon;
+};
+
+TEST_F(DaemonTest, AlertsBecomeTimedElements) {
+  ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.9"), wazuh_alert("2001:db8::9"),
+                           wazuh_alert("203.0.113.10", 5)}));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.9")) << daemon.log();
+  ASSERT_TRUE(appears("blocked6", "2001:db8::9")) << daemon.log();
+  const SetElement* e = find("blocked4", "203.0.113.9");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->timeout_ms, 600000u);
+  EXPECT_GT(e->expires_ms, 590000u);
+  EXPECT_LE(e->expires_ms, 600000u);
+  EXPECT_EQ(e->comment, "firewall-drop:5712");
+  EXPECT_EQ(set("blocked4").size(), 1u) << "level 5 is below the binding's level 10";
+  EXPECT_NE(daemon.log().find("blocked 203.0.113.9 with firewall-drop for 600s (rule 5712"),
+            std::string::npos)
+      << daemon.log();
+  // The chains drop what the sets hold.
+  std::string ruleset = run("nft list table inet " + daemon.table());
+  EXPECT_NE(ruleset.find("ip saddr @blocked4 drop"), std::string::npos) << ruleset;
+  EXPECT_NE(ruleset.find("ip6 saddr @blocked6 drop"), std::string::npos) << ruleset;
+}
+
+TEST_F(DaemonTest, AllowlistedAddressNeverAppears) {
+  ASSERT_EQ(daemon.start("<global><white_list>198.51.100.0/24</white_list></global>" + kDrop +
+                         binding(600)),
+            "");
+  ASSERT_TRUE(daemon.send({wazuh_alert("198.51.100.7"), wazuh_alert("127.0.0.1"),
+                           wazuh_alert("::ffff:198.51.100.8"), wazuh_alert("203.0.113.1")}));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.1"));
+  auto elements = set("blocked4");
+  EXPECT_EQ(elements.size(), 1u);
+  EXPECT_EQ(daemon.stat("skipped"), 3u);
+  EXPECT_NE(daemon.log().find("skipped 198.51.100.7 for firewall-drop: allowlisted"),
+            std::string::npos)
+      << daemon.log();
+}
+
+TEST_F(DaemonTest, RepeatRefreshesTheKernelTimeout) {
+  ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.9")}));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.9"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  uint64_t before = find("blocked4", "203.0.113.9")->expires_ms;
+  EXPECT_LT(before, 598000u);
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.9")}));
+  ASSERT_TRUE(wait_until([&] {
+    auto* e = find("blocked4", "203.0.113.9");
+    return e && e->expires_ms > 598500;
+  })) << "the repeat did not refresh the element";
+  EXPECT_EQ(daemon.stat("refreshed"), 1u);
+}
+
+TEST_F(DaemonTest, ShortTimeoutReallyExpires) {
+  ASSERT_EQ(daemon.start(kDrop + binding(2)), "");
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.20")}));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.20"));
+  EXPECT_TRUE(wait_until([&] { return find("blocked4", "203.0.113.20") == nullptr; },
+                         std::chrono::seconds(5)));
+  EXPECT_TRUE(wait_until([&] {
+    return daemon.log().find("expired 203.0.113.20 (firewall-drop, nftables)") != std::string::npos;
+  }, std::chrono::seconds(3)))
+      << daemon.log();
+  EXPECT_EQ(daemon.stat("active"), 0u);
+}
+
+TEST_F(DaemonTest, RestartKeepsBlocksAndRebuildsTheView) {
+  ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.30"), wazuh_alert("2001:db8::30")}));
+  ASSERT_TRUE(appears("blocked6", "2001:db8::30"));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.30"));
+  EXPECT_EQ(daemon.stop(SIGTERM), 0);
+  EXPECT_EQ(set("blocked4").size(), 1u) << "SIGTERM must leave blocks in the kernel";
+  ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
+  EXPECT_NE(daemon.log().find("restored 2 active blocks from nftables"), std::string::npos)
+      << daemon.log();
+  EXPECT_EQ(daemon.stat("active"), 2u);
+  std::string ruleset = run("nft list table inet " + daemon.table());
+  size_t rules = 0;
+  for (size_t at = 0; (at = ruleset.find("@blocked4 drop", at)) != std::string::npos; ++at) ++rules;
+  EXPECT_EQ(rules, 2u) << "one rule per chain, not duplicated by the restart:\n" << ruleset;
+  // A repeat after the restart refreshes rather than failing.
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.30")}));
+  EXPECT_TRUE(wait_until([&] { return daemon.stat("refreshed") == 1u; }));
+}
+
+TEST_F(DaemonTest, TwentyThousandAlertsAreBatched) {
+  ASSERT_EQ(daemon.start(kDrop + binding(3600)), "");
+  std::vector<std::string> lines;
+  for (int i = 0; i < 20000; ++i)
+    lines.push_back(wazuh_alert(fmt::format("2001:db8::{:x}:{:x}", i / 4096 + 1, i % 4096 + 1)));
+  ASSERT_TRUE(daemon.send(lines));
+  ASSERT_TRUE(wait_until([&] { return set("blocked6").size() == 20000; },
+                         std::chrono::seconds(30)))
+      << set("blocked6").size();
+  EXPECT_EQ(daemon.stat("nft_elements"), 20000u);
+  auto batches = daemon.stat("nft_batches");
+  ASSERT_TRUE(batches);
+  EXPECT_LE(*batches, 50u) << "20,000 alerts must be a few batches, not per-element round trips";
+  EXPECT_EQ(daemon.stat("blocked"), 20000u);
+}
+
+TEST_F(DaemonTest, MalformedLinesAreCountedNotFatal) {
+  ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
+  ASSERT_TRUE(daemon.send({"garbage", "{\"rule\":", std::string(70000, 'x'), "\x01\x02\x03",
+                           wazuh_alert("203.0.113.40")}));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.40"));
+  EXPECT_EQ(daemon.stat("alerts_rejected"), 4u);
+  EXPECT_NE(daemon.log().find("rejected alert line"), std::string::npos);
+  EXPECT_TRUE(daemon.running());
+}
+
+TEST_F(DaemonTest, SocketIsPrivate) {
+  ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
+  struct stat st;
+  ASSERT_EQ(stat(daemon.socket_path().c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST_F(DaemonTest, ReloadKeepsTheOldConfigWhenTheNewOneIsBroken) {
+  ASSERT_EQ(daemon.start(kDrop + binding(600, 10)), "");
+  // Break the config, reload: still blocking with the old one.
+  daemon.dir().write("rampart.conf", "<ossec_config><active-response><level>x</level>");
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(wait_until(
+      [&] { return daemon.log().find("configuration not reloaded") != std::string::npos; }));
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.50", 10)}));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.50"));
+  // A good config with a lower level takes effect.
+  daemon.dir().write("rampart.conf", "<ossec_config>" + kDrop + binding(600, 3) +
+                                         daemon.rampart_section() + "</ossec_config>");
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(wait_until(
+      [&] { return daemon.log().find("configuration reloaded") != std::string::npos; }));
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.51", 4)}));
+  EXPECT_TRUE(appears("blocked4", "203.0.113.51"));
+  EXPECT_EQ(set("blocked4").size(), 2u) << "the reload kept the existing block";
+}
+
+TEST_F(DaemonTest, DryRunTouchesNoFirewall) {
+  ASSERT_EQ(daemon.start(kDrop + binding(600), {"--dry-run"}), "");
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.60")}));
+  ASSERT_TRUE(wait_until(
+      [&] { return daemon.log().find("dry-run: would add 203.0.113.60") != std::string::npos; }))
+      << daemon.log();
+  EXPECT_FALSE(list_set(daemon.table(), "blocked4")) << "dry run created the table";
+}
+
+TEST(CheckConfig, PrintsBindingsOrErrors) {
+  const char* exe = getenv("RAMPARTD");
+  ASSERT_TRUE(exe);
+  TempDir dir;
+  dir.write("good.conf", "<ossec_config>" + kDrop + binding(600) + "</ossec_config>");
+  int status = -1;
+  std::string out = run(std::string(exe) + " --check-config --config " + dir.file("good.conf") +
+                            " 2>&1",
+                        &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("firewall-drop"), std::string::npos) << out;
+  dir.write("bad.conf", "<ossec_config>\n" + kDrop +
+                            "\n<active-response><command>nope</command><level>10</level>"
+                            "</active-response></ossec_config>");
+  out = run(std::string(exe) + " --check-config --config " + dir.file("bad.conf") + " 2>&1",
+            &status);
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("bad.conf:4"), std::string::npos) << out;
+  EXPECT_NE(out.find("nope"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace rampart::test

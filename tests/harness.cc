@@ -6,6 +6,7 @@
 #include <simdjson.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -113,6 +114,149 @@ TempDir::~TempDir() {
 
 void TempDir::write(const std::string& name, const std::string& content) const {
   std::ofstream(file(name), std::ios::binary) << content;
+}
+
+DaemonProcess::DaemonProcess(std::string table) : table_(std::move(table)) {
+  socket_ = dir_.file("alerts.sock");
+  config_ = dir_.file("rampart.conf");
+  state_ = dir_.file("state");
+  log_ = dir_.file("rampartd.log");
+}
+
+DaemonProcess::~DaemonProcess() {
+  if (pid_ > 0) stop(SIGKILL);
+}
+
+std::string DaemonProcess::rampart_section(const std::string& extra) const {
+  return "<rampart><socket>" + socket_ + "</socket><state_directory>" + state_ +
+         "</state_directory><nftables><table>" + table_ + "</table></nftables>" + extra +
+         "</rampart>";
+}
+
+std::string DaemonProcess::start(const std::string& config_body, std::vector<std::string> args,
+                                 const std::vector<std::string>& env) {
+  std::string body = config_body;
+  if (body.find("<rampart>") == std::string::npos) body += rampart_section();
+  dir_.write("rampart.conf", "<ossec_config>\n" + body + "\n</ossec_config>\n");
+  const char* exe = getenv("RAMPARTD");
+  if (!exe) return "RAMPARTD is not set (run the tests through meson test)";
+  unlink(socket_.c_str());
+  pid_ = fork();
+  if (pid_ < 0) return std::string("fork: ") + strerror(errno);
+  if (pid_ == 0) {
+    int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      dup2(fd, STDERR_FILENO);
+      dup2(fd, STDOUT_FILENO);
+    }
+    // Not under systemd: no notify socket, no journal stream, no passed sockets.
+    unsetenv("NOTIFY_SOCKET");
+    unsetenv("JOURNAL_STREAM");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_PID");
+    for (const auto& e : env) putenv(strdup(e.c_str()));
+    std::vector<std::string> argv_s{exe, "--config", config_};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(exe, argv.data());
+    _exit(127);
+  }
+  bool up = wait_until([&] {
+    if (!running()) return true;
+    return log().find(" ready: ") != std::string::npos;
+  });
+  if (!up || !running()) {
+    std::string why = up ? "rampartd exited during start-up" : "rampartd did not become ready";
+    return why + "; its log:\n" + log();
+  }
+  return "";
+}
+
+bool DaemonProcess::running() {
+  if (pid_ <= 0) return false;
+  int status;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+void DaemonProcess::signal(int sig) {
+  if (pid_ > 0) kill(pid_, sig);
+}
+
+int DaemonProcess::stop(int sig) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, sig);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool DaemonProcess::send_raw(const std::string& bytes) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, socket_.c_str(), sizeof addr.sun_path - 1);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return false;
+  }
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + off, bytes.size() - off);
+    if (n <= 0) {
+      close(fd);
+      return false;
+    }
+    off += size_t(n);
+  }
+  close(fd);
+  return true;
+}
+
+bool DaemonProcess::send(const std::vector<std::string>& lines) {
+  std::string all;
+  for (const auto& l : lines) {
+    all += l;
+    all += '\n';
+  }
+  return send_raw(all);
+}
+
+std::string DaemonProcess::log() const {
+  std::ifstream in(log_, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::optional<uint64_t> DaemonProcess::stat(const std::string& name) {
+  size_t before = log().size();
+  signal(SIGUSR1);
+  std::string text;
+  if (!wait_until([&] {
+        text = log();
+        return text.find("stats: ", before) != std::string::npos;
+      }, std::chrono::seconds(5)))
+    return std::nullopt;
+  size_t line = text.rfind("stats: ");
+  size_t at = text.find(" " + name + "=", line);
+  if (at == std::string::npos) return std::nullopt;
+  return std::stoull(text.substr(at + name.size() + 2));
+}
+
+std::string wazuh_alert(const std::string& srcip, int level, const std::string& rule,
+                        const std::string& groups, const std::string& agent_id) {
+  return R"({"timestamp":"2026-11-27T20:58:22.123+0000","rule":{"level":)" +
+         std::to_string(level) + R"(,"description":"sshd: brute force trying to get access to the system.","id":")" +
+         rule + R"(","groups":[)" + groups + R"(]},"agent":{"id":")" + agent_id +
+         R"(","name":"web1"},"manager":{"name":"wazuh"},"id":"1732740000.123456","full_log":"Failed password for root from )" +
+         srcip + R"( port 22 ssh2","decoder":{"name":"sshd"},"data":{"srcip":")" + srcip +
+         R"(","srcuser":"root"},"location":"/var/log/auth.log"})";
 }
 
 }  // namespace rampart::test

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdint>
@@ -58,5 +60,53 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// A rampartd child process with its own config, socket and state directory. Its stderr goes
+// to a file the test can read (log()).
+class DaemonProcess {
+ public:
+  // `config_body` is placed inside <ossec_config>; a <rampart> section with the socket, state
+  // directory and table of this instance is added unless the body has its own <rampart>.
+  explicit DaemonProcess(std::string table = "rampart");
+  ~DaemonProcess();
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+  // Writes the config and starts rampartd; waits until it listens. Extra arguments are passed
+  // on (e.g. "--dry-run"). Returns "" or what went wrong (with the daemon's log).
+  std::string start(const std::string& config_body, std::vector<std::string> args = {},
+                    const std::vector<std::string>& env = {});
+  // Sends a signal and, for SIGTERM/SIGKILL, waits for the exit; returns the exit status.
+  int stop(int sig = SIGTERM);
+  void signal(int sig);
+  bool running();
+  pid_t pid() const { return pid_; }
+
+  // Writes lines (each gets a newline) over one connection to the alert socket.
+  bool send(const std::vector<std::string>& lines);
+  bool send_raw(const std::string& bytes);
+  // The daemon's stderr so far.
+  std::string log() const;
+  // Asks for a stats line (SIGUSR1) and returns the value of `name=` from the newest one.
+  std::optional<uint64_t> stat(const std::string& name);
+
+  const std::string& socket_path() const { return socket_; }
+  const std::string& config_path() const { return config_; }
+  const std::string& state_dir() const { return state_; }
+  const std::string& table() const { return table_; }
+  TempDir& dir() { return dir_; }
+  // The <rampart> section this instance would use, for tests that write their own.
+  std::string rampart_section(const std::string& extra = "") const;
+
+ private:
+  TempDir dir_;
+  std::string table_, socket_, config_, state_, log_;
+  pid_t pid_ = -1;
+};
+
+// A Wazuh alerts.json line for `srcip`.
+std::string wazuh_alert(const std::string& srcip, int level = 10, const std::string& rule = "5712",
+                        const std::string& groups = "\"syslog\",\"sshd\",\"authentication_failures\"",
+                        const std::string& agent_id = "000");
 
 }  // namespace rampart::test

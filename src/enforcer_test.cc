@@ -1,0 +1,222 @@
+#include "enforcer.h"
+
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+namespace rampart {
+namespace {
+
+class FakeClock final : public Clock {
+ public:
+  uint64_t monotonic_us() const override { return now; }
+  uint64_t realtime_us() const override { return now + 1'000'000'000'000; }
+  uint64_t now = 5'000'000;
+};
+
+// Records every batch it is given; can refuse chosen addresses.
+class FakeBackend final : public Backend {
+ public:
+  std::string_view name() const override { return "fake"; }
+  bool expires_by_itself() const override { return true; }
+  ApplyResult apply(std::span<const Change> changes) override {
+    batches.emplace_back(changes.begin(), changes.end());
+    ApplyResult r;
+    for (size_t i = 0; i < changes.size(); ++i) {
+      if (changes[i].address.str() == refuse)
+        r.rejected.emplace_back(i, Error{ENOSPC, "set is full"});
+      else
+        ++r.applied;
+    }
+    return r;
+  }
+  std::vector<std::vector<Change>> batches;
+  std::string refuse;
+};
+
+class RecordingSink final : public EventSink {
+ public:
+  void emit(const Event& e) override {
+    lines.push_back(std::string(to_string(e.type)) + " " +
+                    (e.address ? e.address->str() : "-") + " " + std::string(e.detail));
+  }
+  std::vector<std::string> lines;
+};
+
+std::shared_ptr<const Config> config(const std::string& extra = "") {
+  auto c = parse_config(R"(<ossec_config>
+  <command><name>firewall-drop</name><executable>firewall-drop</executable>
+    <timeout_allowed>yes</timeout_allowed></command>
+  <command><name>other-drop</name><executable>firewall-drop.sh</executable>
+    <timeout_allowed>yes</timeout_allowed></command>
+  <active-response><command>firewall-drop</command><level>10</level><timeout>600</timeout>
+  </active-response>
+  )" + extra + "</ossec_config>",
+                        "t.conf");
+  EXPECT_TRUE(c) << (c ? "" : c.error().message);
+  return std::make_shared<Config>(std::move(*c));
+}
+
+Alert alert(const char* ip, int level = 10) {
+  Alert a;
+  a.level = level;
+  a.rule_id = 5712;
+  a.srcip = ip;
+  a.address = Address::parse_host(ip);
+  a.description = "sshd brute force";
+  return a;
+}
+
+struct Fixture : ::testing::Test {
+  FakeClock clock;
+  RecordingSink sink;
+  FakeBackend backend;
+  Enforcer enforcer{clock, sink};
+  void SetUp() override {
+    enforcer.set_config(config());
+    enforcer.set_backend(CommandKind::Firewall, &backend);
+  }
+};
+
+TEST_F(Fixture, OneTurnIsOneBatchWithOneChangePerAddress) {
+  for (int i = 0; i < 100; ++i) enforcer.on_alert(alert(("203.0.113." + std::to_string(i)).c_str()));
+  enforcer.on_alert(alert("203.0.113.1"));  // a repeat in the same turn
+  EXPECT_EQ(enforcer.pending(), 100u);
+  enforcer.commit();
+  ASSERT_EQ(backend.batches.size(), 1u);
+  EXPECT_EQ(backend.batches[0].size(), 100u);
+  EXPECT_EQ(backend.batches[0][0].timeout_ms, 600000u);
+  EXPECT_EQ(backend.batches[0][0].comment, "firewall-drop:5712");
+  EXPECT_EQ(enforcer.active(), 100u);
+  EXPECT_FALSE(enforcer.has_pending());
+}
+
+TEST_F(Fixture, RepeatExtendsFromNow) {
+  enforcer.on_alert(alert("203.0.113.9"));
+  enforcer.commit();
+  clock.now += 100'000'000;  // 100 s later
+  enforcer.on_alert(alert("203.0.113.9"));
+  enforcer.commit();
+  ASSERT_EQ(backend.batches.size(), 2u);
+  EXPECT_EQ(backend.batches[1][0].op, Change::Op::Add);
+  EXPECT_EQ(backend.batches[1][0].timeout_ms, 600000u);
+  EXPECT_EQ(enforcer.counters().refreshed, 1u);
+  EXPECT_EQ(sink.lines.back(), "refreshed 203.0.113.9 ");
+}
+
+TEST_F(Fixture, ExpiryIsReportedOnTime) {
+  enforcer.on_alert(alert("203.0.113.9"));
+  enforcer.commit();
+  EXPECT_EQ(enforcer.next_expiry(), clock.now + 600'000'000);
+  clock.now += 599'999'999;
+  enforcer.expire();
+  EXPECT_EQ(enforcer.active(), 1u);
+  clock.now += 1;
+  enforcer.expire();
+  EXPECT_EQ(enforcer.active(), 0u);
+  EXPECT_EQ(sink.lines.back(), "expired 203.0.113.9 expired");
+  EXPECT_FALSE(enforcer.has_pending()) << "the kernel expires the element by itself";
+}
+
+TEST_F(Fixture, RejectedChangeIsNotClaimedAsBlocked) {
+  backend.refuse = "203.0.113.2";
+  enforcer.on_alert(alert("203.0.113.1"));
+  enforcer.on_alert(alert("203.0.113.2"));
+  enforcer.commit();
+  EXPECT_EQ(enforcer.active(), 1u);
+  EXPECT_FALSE(enforcer.get(*Address::parse("203.0.113.2")));
+  EXPECT_EQ(enforcer.counters().backend_failures, 1u);
+  EXPECT_EQ(sink.lines.back(), "backend-failure 203.0.113.2 set is full");
+}
+
+TEST_F(Fixture, UnblockAndFlushDelete) {
+  enforcer.on_alert(alert("203.0.113.1"));
+  enforcer.on_alert(alert("2001:db8::1"));
+  enforcer.commit();
+  ASSERT_TRUE(enforcer.unblock(*Address::parse("203.0.113.1"), 0));
+  EXPECT_EQ(enforcer.unblock(*Address::parse("203.0.113.1"), 0).error().code, ENOENT);
+  enforcer.commit();
+  ASSERT_EQ(backend.batches.back().size(), 1u);
+  EXPECT_EQ(backend.batches.back()[0].op, Change::Op::Delete);
+  EXPECT_EQ(enforcer.flush(0), 1u);
+  enforcer.commit();
+  EXPECT_EQ(backend.batches.back()[0].address.str(), "2001:db8::1");
+  EXPECT_EQ(enforcer.active(), 0u);
+}
+
+TEST_F(Fixture, ManualBlocksAreChecked) {
+  auto ok = enforcer.block(*Address::parse("198.51.100.0/24"), 60'000'000, "scanner", 0);
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->command, "manual");
+  EXPECT_EQ(ok->expiry_realtime_us, clock.realtime_us() + 60'000'000);
+  EXPECT_EQ(enforcer.block(*Address::parse("10.0.0.0/8"), 0, "", 0).error().code, EINVAL);
+  EXPECT_EQ(enforcer.block(*Address::parse("127.0.0.1"), 0, "", 0).error().code, EPERM);
+  EXPECT_EQ(enforcer.block(*Address::parse("0.0.0.0/16"), 0, "", 0).error().code, EPERM);
+  enforcer.commit();
+  ASSERT_EQ(backend.batches.size(), 1u);
+  EXPECT_EQ(backend.batches[0][0].address.str(), "198.51.100.0/24");
+  EXPECT_EQ(backend.batches[0][0].timeout_ms, 60000u);
+}
+
+TEST_F(Fixture, KernelTimeoutIsTheLongestOfTheAddressesBlocks) {
+  ASSERT_TRUE(enforcer.block(*Address::parse("203.0.113.9"), 3600'000'000, "", 0));
+  enforcer.on_alert(alert("203.0.113.9"));  // firewall-drop for 600 s
+  enforcer.commit();
+  ASSERT_EQ(backend.batches.size(), 1u);
+  EXPECT_EQ(backend.batches[0][0].timeout_ms, 3600'000u) << "600 s must not shorten the 1 h block";
+  EXPECT_EQ(enforcer.active(), 2u);
+}
+
+TEST_F(Fixture, MaxBlocks) {
+  auto c = config("<rampart><max_blocks>2</max_blocks></rampart>");
+  enforcer.set_config(c);
+  enforcer.on_alert(alert("203.0.113.1"));
+  enforcer.on_alert(alert("203.0.113.2"));
+  enforcer.on_alert(alert("203.0.113.3"));
+  EXPECT_EQ(enforcer.active(), 2u);
+  EXPECT_EQ(enforcer.counters().refused, 1u);
+}
+
+TEST_F(Fixture, RepeatedOffendersLengthenTheBlock) {
+  enforcer.set_config(config(R"(<active-response><command>other-drop</command>
+    <rules_id>31101</rules_id><timeout>60</timeout><repeated_offenders>10,30</repeated_offenders>
+    </active-response>)"));
+  Alert a = alert("203.0.113.5", 5);
+  a.rule_id = 31101;
+  uint64_t start = clock.now;
+  enforcer.on_alert(a);
+  EXPECT_EQ(enforcer.next_expiry(), start + 60'000'000);
+  enforcer.on_alert(a);
+  EXPECT_EQ(enforcer.table().find({*Address::parse("203.0.113.5"), 1})->expiry_us,
+            start + 600'000'000);
+  enforcer.on_alert(a);
+  enforcer.on_alert(a);
+  EXPECT_EQ(enforcer.table().find({*Address::parse("203.0.113.5"), 1})->expiry_us,
+            start + 1800'000'000);
+}
+
+TEST_F(Fixture, RestoreDoesNotTouchTheBackend) {
+  enforcer.restore(CommandKind::Firewall, {{*Address::parse("203.0.113.7"), "firewall-drop", 5712, 30000},
+                                           {*Address::parse("203.0.113.8"), "", 0, 0}});
+  EXPECT_EQ(enforcer.active(), 2u);
+  EXPECT_FALSE(enforcer.has_pending());
+  EXPECT_EQ(enforcer.next_expiry(), clock.now + 30'000'000);
+  EXPECT_EQ(enforcer.get(*Address::parse("203.0.113.8"))->command, "unknown");
+  EXPECT_EQ(sink.lines.back(), "restored - ");
+}
+
+TEST_F(Fixture, ListPagesInAddressOrder) {
+  for (const char* ip : {"203.0.113.3", "203.0.113.1", "2001:db8::1", "203.0.113.2"})
+    enforcer.on_alert(alert(ip));
+  auto page = enforcer.list(nullptr, 2);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].address.str(), "203.0.113.1");
+  EXPECT_EQ(page[1].address.str(), "203.0.113.2");
+  auto rest = enforcer.list(&page[1].address, 10);
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0].address.str(), "203.0.113.3");
+  EXPECT_EQ(rest[1].address.str(), "2001:db8::1");
+}
+
+}  // namespace
+}  // namespace rampart
