@@ -3,6 +3,7 @@
 #include <simdjson.h>
 #include <time.h>
 
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -96,20 +97,40 @@ Result<uint32_t> get_rule_id(value& v, std::string_view name) {
   return static_cast<uint32_t>(n);
 }
 
-// Keys are compared in place: unescaping each one into simdjson's string buffer was the
-// biggest cost per alert. Only a key with an escape in it (never written by OSSEC or Wazuh)
-// takes the slow path.
-error_code field_key(simdjson::ondemand::field& field, std::string_view& ret) {
-  const char* start = field.key().raw();
-  const char* p = start;
-  // stage 1 has already found the closing quote, and the buffer is zero-padded.
-  while (*p != '"' && *p != '\\') ++p;
-  if (*p == '"') {
-    ret = std::string_view(start, static_cast<size_t>(p - start));
-    return simdjson::SUCCESS;
+// A key literal with its closing quote, packed at compile time into two masked words.
+template <size_t N>
+struct KeyLiteral {
+  static_assert(N <= 16, "keys longer than 15 bytes need a third word");
+  uint64_t word[2] = {};
+  uint64_t mask[2] = {};
+  consteval KeyLiteral(const char (&text)[N]) {
+    for (size_t i = 0; i < N; ++i) {
+      auto byte = static_cast<uint64_t>(static_cast<unsigned char>(i + 1 < N ? text[i] : '"'));
+      word[i / 8] |= byte << (8 * (i % 8));
+      mask[i / 8] |= uint64_t{0xff} << (8 * (i % 8));
+    }
   }
-  return field.unescaped_key().get(ret);
-}
+};
+
+// A key as it stands in the JSON text, compared without unescaping: unescaping every key was
+// the largest cost per alert. OSSEC and Wazuh never escape key names; a key written with
+// escapes matches nothing and is ignored like any unknown key.
+struct Key {
+  uint64_t head;  // the first 16 bytes after the opening quote (little-endian words)
+  uint64_t tail;
+
+  explicit Key(const char* raw) {
+    // The buffer is zero-padded well past the end, so reading beyond a short key is safe.
+    std::memcpy(&head, raw, 8);
+    std::memcpy(&tail, raw + 8, 8);
+  }
+  char first() const { return static_cast<char>(head & 0xff); }
+  template <KeyLiteral L>
+  bool is() const {
+    static_assert(std::endian::native == std::endian::little);
+    return (head & L.mask[0]) == L.word[0] && (tail & L.mask[1]) == L.word[1];
+  }
+};
 
 // Runs `on_field(key, value)` for each member of an object value.
 template <class F>
@@ -122,8 +143,7 @@ Result<void> for_each_field(value& v, std::string_view name, F&& on_field) {
   for (auto field_result : obj) {
     simdjson::ondemand::field field;
     if (auto e = std::move(field_result).get(field)) return json_error(e);
-    std::string_view key;
-    if (auto e = field_key(field, key)) return json_error(e);
+    Key key(field.key().raw());
     value member = field.value();
     if (auto r = on_field(key, member); !r) return r;
   }
@@ -162,86 +182,128 @@ Result<void> parse_groups(value& v, Fields& f, std::string& groups) {
 
 Result<void> parse_rule(value& v, Fields& f, std::string& groups) {
   f.has_rule = true;
-  return for_each_field(v, "rule", [&](std::string_view key, value& m) -> Result<void> {
-    if (key == "level") {
-      RAMPART_ASSIGN(f.level, get_level(m, "rule.level"));
-    } else if (key == "id") {
-      RAMPART_ASSIGN(f.rule_id, get_rule_id(m, "rule.id"));
-    } else if (key == "groups") {
-      RAMPART_TRY(parse_groups(m, f, groups));
-    } else if (key == "description") {
-      RAMPART_TRY(get_string(m, "rule.description", f.rule_description));
-    } else if (key == "sidid") {
-      RAMPART_ASSIGN(f.sidid, get_rule_id(m, "rule.sidid"));
-    } else if (key == "comment") {
-      RAMPART_TRY(get_string(m, "rule.comment", f.rule_comment));
-    } else if (key == "group") {
-      RAMPART_TRY(get_string(m, "rule.group", f.rule_group));
+  return for_each_field(v, "rule", [&](Key key, value& m) -> Result<void> {
+    // Most rule members (mitre, pci_dss, gdpr, ...) are of no interest: the first byte
+    // turns them away after one compare.
+    switch (key.first()) {
+      case 'l':
+        if (key.is<"level">()) RAMPART_ASSIGN(f.level, get_level(m, "rule.level"));
+        break;
+      case 'i':
+        if (key.is<"id">()) RAMPART_ASSIGN(f.rule_id, get_rule_id(m, "rule.id"));
+        break;
+      case 'g':
+        if (key.is<"groups">()) return parse_groups(m, f, groups);
+        if (key.is<"group">()) return get_string(m, "rule.group", f.rule_group);
+        break;
+      case 'd':
+        if (key.is<"description">()) return get_string(m, "rule.description", f.rule_description);
+        break;
+      case 's':
+        if (key.is<"sidid">()) RAMPART_ASSIGN(f.sidid, get_rule_id(m, "rule.sidid"));
+        break;
+      case 'c':
+        if (key.is<"comment">()) return get_string(m, "rule.comment", f.rule_comment);
+        break;
     }
     return {};
   });
 }
 
-Result<void> parse_top_field(std::string_view key, value& v, Fields& f, std::string& groups) {
-  // Ordered by how often a Wazuh sshd alert has them.
-  if (key == "rule") return parse_rule(v, f, groups);
-  if (key == "data") {
-    json_type type;
-    if (auto e = v.type().get(type)) return json_error(e);
-    // OSSEC's "data" is a decoded string; only Wazuh's object holds srcip.
-    if (type != json_type::object) return {};
-    return for_each_field(v, "data", [&](std::string_view k, value& m) -> Result<void> {
-      if (k == "srcip") return get_string(m, "data.srcip", f.data_srcip);
-      if (k == "srcuser") return get_string(m, "data.srcuser", f.data_srcuser);
-      if (k == "dstuser") return get_string(m, "data.dstuser", f.data_dstuser);
-      return {};
-    });
-  }
-  if (key == "agent") {
-    return for_each_field(v, "agent", [&](std::string_view k, value& m) -> Result<void> {
-      if (k == "id") return get_string(m, "agent.id", f.agent_id);
-      if (k == "name") return get_string(m, "agent.name", f.agent_name);
-      return {};
-    });
-  }
-  if (key == "timestamp") return get_string(v, "timestamp", f.timestamp);
-  if (key == "location") return get_string(v, "location", f.location);
-  if (key == "id") {
-    json_type type;
-    if (auto e = v.type().get(type)) return json_error(e);
-    if (type == json_type::number) {
-      RAMPART_ASSIGN(f.csyslog_id, get_rule_id(v, "id"));
-      return {};
-    }
-    return get_string(v, "id", f.alert_id);
-  }
-  if (key == "srcip") return get_string(v, "srcip", f.srcip);
-  if (key == "srcuser") return get_string(v, "srcuser", f.srcuser);
-  if (key == "dstuser") return get_string(v, "dstuser", f.dstuser);
-  if (key == "syscheck" || key == "SyscheckFile") {
-    return for_each_field(v, key, [&](std::string_view k, value& m) -> Result<void> {
-      if (k == "path") return get_string(m, "syscheck.path", f.syscheck_path);
-      return {};
-    });
-  }
-  if (key == "TimeStamp") {
-    double ms = 0;
-    if (v.get_double().get(ms)) return fail(EINVAL, "TimeStamp is not a number");
-    f.timestamp_ms = ms;
+Result<void> parse_data(value& v, Fields& f) {
+  json_type type;
+  if (auto e = v.type().get(type)) return json_error(e);
+  // OSSEC's "data" is a decoded string; only Wazuh's object holds srcip.
+  if (type != json_type::object) return {};
+  return for_each_field(v, "data", [&](Key k, value& m) -> Result<void> {
+    if (k.is<"srcip">()) return get_string(m, "data.srcip", f.data_srcip);
+    if (k.is<"srcuser">()) return get_string(m, "data.srcuser", f.data_srcuser);
+    if (k.is<"dstuser">()) return get_string(m, "data.dstuser", f.data_dstuser);
+    return {};
+  });
+}
+
+Result<void> parse_agent(value& v, Fields& f) {
+  return for_each_field(v, "agent", [&](Key k, value& m) -> Result<void> {
+    if (k.is<"id">()) return get_string(m, "agent.id", f.agent_id);
+    if (k.is<"name">()) return get_string(m, "agent.name", f.agent_name);
+    return {};
+  });
+}
+
+Result<void> parse_syscheck(value& v, Fields& f) {
+  return for_each_field(v, "syscheck", [&](Key k, value& m) -> Result<void> {
+    if (k.is<"path">()) return get_string(m, "syscheck.path", f.syscheck_path);
+    return {};
+  });
+}
+
+// "id" is the alert id (a string) in alerts.json but the rule id (a number) from csyslogd.
+Result<void> parse_id(value& v, Fields& f) {
+  json_type type;
+  if (auto e = v.type().get(type)) return json_error(e);
+  if (type == json_type::number) {
+    RAMPART_ASSIGN(f.csyslog_id, get_rule_id(v, "id"));
     return {};
   }
-  if (key == "hostname") return get_string(v, "hostname", f.hostname);
-  if (key == "agent_name") return get_string(v, "agent_name", f.agent_name_top);
-  if (key == "file" || key == "filename") return get_string(v, key, f.file);
-  if (key == "crit") {
-    RAMPART_ASSIGN(f.crit, get_level(v, "crit"));
-    return {};
+  return get_string(v, "id", f.alert_id);
+}
+
+Result<void> parse_timestamp_ms(value& v, Fields& f) {
+  double ms = 0;
+  if (v.get_double().get(ms)) return fail(EINVAL, "TimeStamp is not a number");
+  f.timestamp_ms = ms;
+  return {};
+}
+
+Result<void> parse_top_field(Key key, value& v, Fields& f, std::string& groups) {
+  switch (key.first()) {
+    case 'r':
+      if (key.is<"rule">()) return parse_rule(v, f, groups);
+      break;
+    case 'd':
+      if (key.is<"data">()) return parse_data(v, f);
+      if (key.is<"dstuser">()) return get_string(v, "dstuser", f.dstuser);
+      if (key.is<"description">()) return get_string(v, "description", f.description);
+      break;
+    case 'a':
+      if (key.is<"agent">()) return parse_agent(v, f);
+      if (key.is<"agent_name">()) return get_string(v, "agent_name", f.agent_name_top);
+      if (key.is<"acct">()) return get_string(v, "acct", f.acct);
+      break;
+    case 't':
+      if (key.is<"timestamp">()) return get_string(v, "timestamp", f.timestamp);
+      break;
+    case 'l':
+      if (key.is<"location">()) return get_string(v, "location", f.location);
+      break;
+    case 'i':
+      if (key.is<"id">()) return parse_id(v, f);
+      break;
+    case 's':
+      if (key.is<"srcip">()) return get_string(v, "srcip", f.srcip);
+      if (key.is<"srcuser">()) return get_string(v, "srcuser", f.srcuser);
+      if (key.is<"syscheck">()) return parse_syscheck(v, f);
+      if (key.is<"src_ip">()) return get_string(v, "src_ip", f.src_ip);
+      break;
+    case 'S':
+      if (key.is<"SyscheckFile">()) return parse_syscheck(v, f);
+      break;
+    case 'T':
+      if (key.is<"TimeStamp">()) return parse_timestamp_ms(v, f);
+      break;
+    case 'h':
+      if (key.is<"hostname">()) return get_string(v, "hostname", f.hostname);
+      break;
+    case 'f':
+      if (key.is<"file">() || key.is<"filename">()) return get_string(v, "file", f.file);
+      break;
+    case 'c':
+      if (key.is<"crit">()) RAMPART_ASSIGN(f.crit, get_level(v, "crit"));
+      if (key.is<"component">()) return get_string(v, "component", f.component);
+      if (key.is<"classification">()) return get_string(v, "classification", f.classification);
+      break;
   }
-  if (key == "component") return get_string(v, "component", f.component);
-  if (key == "classification") return get_string(v, "classification", f.classification);
-  if (key == "description") return get_string(v, "description", f.description);
-  if (key == "src_ip") return get_string(v, "src_ip", f.src_ip);
-  if (key == "acct") return get_string(v, "acct", f.acct);
   return {};
 }
 
@@ -271,33 +333,33 @@ Result<void> fill_alert(const Fields& f, bool in_syslog, Alert& out) {
                            : (ossec ? AlertFormat::OssecJson : AlertFormat::WazuhJson);
     out.level = static_cast<int>(*f.level);
     out.rule_id = f.rule_id ? f.rule_id : f.sidid;
-    out.description.assign(first_of({f.rule_description, f.rule_comment}));
+    set_string(out.description, first_of({f.rule_description, f.rule_comment}));
     if (!f.has_groups_array) set_groups(f.rule_group, out.groups);
     set_srcip(first_of({f.data_srcip, f.srcip}), out);
-    out.user.assign(first_of({f.data_srcuser, f.srcuser, f.data_dstuser, f.dstuser}));
-    out.agent_id.assign(f.agent_id);
-    out.agent_name.assign(
-        first_of({f.agent_name, f.agent_name_top, f.hostname, agent_from_location(f.location)}));
-    out.id.assign(f.alert_id);
-    out.location.assign(f.location);
+    set_string(out.user, first_of({f.data_srcuser, f.srcuser, f.data_dstuser, f.dstuser}));
+    set_string(out.agent_id, f.agent_id);
+    set_string(out.agent_name, first_of({f.agent_name, f.agent_name_top, f.hostname,
+                                         agent_from_location(f.location)}));
+    set_string(out.id, f.alert_id);
+    set_string(out.location, f.location);
     if (!f.timestamp.empty())
-      out.timestamp.assign(f.timestamp);
+      set_string(out.timestamp, f.timestamp);
     else if (f.timestamp_ms)
       format_timestamp_ms(*f.timestamp_ms, out.timestamp);
-    out.filename.assign(first_of({f.syscheck_path, f.file}));
+    set_string(out.filename, first_of({f.syscheck_path, f.file}));
     return {};
   }
   if (f.crit) {
     out.format = AlertFormat::SyslogJson;
     out.level = static_cast<int>(*f.crit);
     out.rule_id = f.csyslog_id;
-    out.description.assign(f.description);
+    set_string(out.description, f.description);
     set_groups(f.classification, out.groups);
     set_srcip(f.src_ip, out);
-    out.user.assign(first_of({f.acct, f.srcuser, f.dstuser}));
-    out.location.assign(f.component);
-    out.agent_name.assign(agent_from_location(f.component));
-    out.filename.assign(f.file);
+    set_string(out.user, first_of({f.acct, f.srcuser, f.dstuser}));
+    set_string(out.location, f.component);
+    set_string(out.agent_name, agent_from_location(f.component));
+    set_string(out.filename, f.file);
     return {};
   }
   return fail(EINVAL, "not an alert: JSON object has no 'rule'");
@@ -322,8 +384,7 @@ Result<void> parse_json(ParserState& state, std::string_view json, Alert& out, b
   for (auto field_result : root) {
     simdjson::ondemand::field field;
     if (auto e = std::move(field_result).get(field)) return json_error(e);
-    std::string_view key;
-    if (auto e = field_key(field, key)) return json_error(e);
+    Key key(field.key().raw());
     value v = field.value();
     RAMPART_TRY(parse_top_field(key, v, f, out.groups));
   }

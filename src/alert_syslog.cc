@@ -130,11 +130,11 @@ Result<void> parse_default(std::string_view s, Alert& out) {
   // The description may itself contain "; ", so it ends at the first "; Location:".
   size_t loc = s.find("; Location:");
   if (loc == std::string_view::npos) return fail(EINVAL, "syslog alert: no 'Location:'");
-  out.description.assign(s.substr(0, loc));
+  set_string(out.description, s.substr(0, loc));
   s = skip_spaces(s.substr(loc + 11));
   size_t end = s.find(';');
-  out.location.assign(trim(s.substr(0, end)));
-  out.agent_name.assign(agent_from_location(out.location));
+  set_string(out.location, trim(s.substr(0, end)));
+  set_string(out.agent_name, agent_from_location(out.location));
   s = end == std::string_view::npos ? std::string_view{} : s.substr(end + 1);
 
   size_t next_field = 0;
@@ -149,7 +149,7 @@ Result<void> parse_default(std::string_view s, Alert& out) {
     std::string_view value = trim(rest.substr(0, end));
     if (i == 0) set_groups(value, out.groups);
     if (i == 1) set_srcip(value, out);
-    if (i == 5) out.user.assign(value);
+    if (i == 5) set_string(out.user, value);
     next_field = i + 1;
     s = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
   }
@@ -224,18 +224,18 @@ Result<void> parse_splunk(std::string_view s, Alert& out) {
       if (!id) return std::unexpected(id.error());
       out.rule_id = *id;
     } else if (key == "description") {
-      out.description.assign(value);
+      set_string(out.description, value);
     } else if (key == "component") {
-      out.location.assign(value);
-      out.agent_name.assign(agent_from_location(value));
+      set_string(out.location, value);
+      set_string(out.agent_name, agent_from_location(value));
     } else if (key == "classification") {
       set_groups(value, out.groups);
     } else if (key == "src_ip") {
       set_srcip(value, out);
     } else if (key == "file") {
-      out.filename.assign(value);
+      set_string(out.filename, value);
     } else if (key == "acct" || key == "user") {
-      out.user.assign(value);
+      set_string(out.user, value);
     } else if (key == "message") {
       break;  // the log line is last and attacker-controlled: nothing after it counts
     }
@@ -262,7 +262,7 @@ Result<void> parse_syslog(ParserState& state, std::string_view line, Alert& out)
                 "not an alert: '{}' is followed by neither JSON, 'Alert Level:' nor 'crit='",
                 header->marker);
   }
-  if (result && out.timestamp.empty()) out.timestamp.assign(header->timestamp);
+  if (result && out.timestamp.empty()) set_string(out.timestamp, header->timestamp);
   return result;
 }
 

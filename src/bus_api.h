@@ -56,7 +56,7 @@ class BusApi final : public EventSink {
   int authorized(sd_bus_message* call, const char* action, const char* what,
                  std::function<void(sd_bus_message*, uint32_t uid)> then, sd_bus_error* error);
   // Sends `reply` after this turn's changes have reached the backends.
-  void after_commit(std::function<void()> reply);
+  void after_commit(std::move_only_function<void()> reply);
   void schedule_properties_changed();
 
   static int method_list(sd_bus_message* m, void* u, sd_bus_error* e);
@@ -80,7 +80,7 @@ class BusApi final : public EventSink {
   BusSlotPtr object_slot_;
   BusAuthorizer authorizer_;
   EventSourcePtr after_commit_source_, properties_timer_;
-  std::vector<std::function<void()>> after_commit_;
+  std::vector<std::move_only_function<void()>> after_commit_;
   uint64_t last_properties_us_ = 0;
   std::optional<size_t> announced_active_;
 };

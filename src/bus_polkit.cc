@@ -35,8 +35,8 @@ int BusAuthorizer::check(sd_bus_message* call, std::string action, std::string w
   // The uid first, from the bus itself: root never needs polkit.
   sd_bus_slot* slot = nullptr;
   int r = sd_bus_call_method_async(bus_, &slot, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                   "org.freedesktop.DBus", "GetConnectionUnixUser", on_uid, &p,
-                                   "s", sender);
+                                   "org.freedesktop.DBus", "GetConnectionUnixUser", on_uid, &p, "s",
+                                   sender);
   if (r < 0) {
     pending_.erase(p.self);
     return r;
@@ -55,8 +55,8 @@ int BusAuthorizer::on_uid(sd_bus_message* reply, void* userdata, sd_bus_error*) 
   }
   uint32_t uid = UINT32_MAX;
   if (sd_bus_message_read(reply, "u", &uid) < 0) {
-    p.owner->finish(p, {false, UINT32_MAX, kAccessDenied,
-                        "Access denied: cannot identify the caller"});
+    p.owner->finish(
+        p, {false, UINT32_MAX, kAccessDenied, "Access denied: cannot identify the caller"});
     return 0;
   }
   p.uid = uid;
@@ -72,10 +72,9 @@ int BusAuthorizer::on_uid(sd_bus_message* reply, void* userdata, sd_bus_error*) 
 
 int BusAuthorizer::ask_polkit(Pending& p) {
   sd_bus_message* raw = nullptr;
-  int r = sd_bus_message_new_method_call(bus_, &raw, "org.freedesktop.PolicyKit1",
-                                         "/org/freedesktop/PolicyKit1/Authority",
-                                         "org.freedesktop.PolicyKit1.Authority",
-                                         "CheckAuthorization");
+  int r = sd_bus_message_new_method_call(
+      bus_, &raw, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority",
+      "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
   if (r < 0) return r;
   BusMessagePtr m(raw);
   uint32_t flags = sd_bus_message_get_allow_interactive_authorization(p.call.get()) > 0 ? 1 : 0;
@@ -94,17 +93,17 @@ int BusAuthorizer::ask_polkit(Pending& p) {
 int BusAuthorizer::on_polkit(sd_bus_message* reply, void* userdata, sd_bus_error*) {
   auto& p = *static_cast<Pending*>(userdata);
   BusAuthorizer& self = *p.owner;
-  std::string denied = fmt::format("Access denied: {} needs root or polkit authorisation for {}",
-                                   p.what, p.action);
+  std::string denied =
+      fmt::format("Access denied: {} needs root or polkit authorisation for {}", p.what, p.action);
   if (const sd_bus_error* e = sd_bus_message_get_error(reply)) {
     if (polkit_absent(e)) {
       self.finish(p, {false, p.uid, kAccessDenied, denied + " (polkit is not running)"});
     } else {
       log_warning("polkit check of {} for uid {} failed: {}", p.action, p.uid,
                   e->message ? e->message : e->name);
-      self.finish(p, {false, p.uid, kAccessDenied,
-                      fmt::format("{} (polkit failed: {})", denied,
-                                  e->message ? e->message : e->name)});
+      self.finish(
+          p, {false, p.uid, kAccessDenied,
+              fmt::format("{} (polkit failed: {})", denied, e->message ? e->message : e->name)});
     }
     return 0;
   }

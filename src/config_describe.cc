@@ -123,11 +123,6 @@ std::string describe(const Config& config) {
     for (const auto& g : s.journal.groups) groups.push_back(join(g, " "));
     line(fmt::format("  journal: {}", join(groups, " OR ")));
   }
-
-  if (!config.warnings.empty()) {
-    line(fmt::format("\nWarnings ({}):", config.warnings.size()));
-    for (const std::string& w : config.warnings) line(fmt::format("  {}", w));
-  }
   return out;
 }
 

@@ -90,7 +90,11 @@ void ConfigParser::add_document(std::string_view text, const std::string& filena
 }
 
 void ConfigParser::read_root(const xmlNode* root) {
-  for (const xmlNode* top : child_elements(root)) {
+  auto tops = child_elements(root);
+  if (std::ranges::none_of(tops, [](const xmlNode* n) { return name_of(n) == "ossec_config"; }))
+    diag_.warnings.push_back(fmt::format(
+        "{}:1: there is no <ossec_config> section, so this file configures nothing", file_));
+  for (const xmlNode* top : tops) {
     if (name_of(top) != "ossec_config") {
       warn(top, "<{}> outside <ossec_config> is ignored; move it inside <ossec_config>",
            name_of(top));
@@ -340,6 +344,7 @@ void ConfigParser::read_active_response(const xmlNode* node) {
     }
   }
 
+  if (seen.has("command") && pending.command.empty()) return;  // reported above
   if (!seen.has("command")) {
     bool agent_side_only = std::ranges::all_of(child_elements(node), [](const xmlNode* c) {
       auto n = name_of(c);

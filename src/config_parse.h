@@ -27,7 +27,8 @@ struct Diagnostics {
 // way OSSEC's own parser does, keeping every line where it was: drop an <?xml?> declaration,
 // escape a bare '&', and wrap everything in one synthetic root so several <ossec_config>
 // blocks can sit side by side.
-std::string prepare_xml_text(std::string_view text);
+// `unclosed_comment_line`, when given, receives the line of a "<!--" that is never closed.
+std::string prepare_xml_text(std::string_view text, int* unclosed_comment_line = nullptr);
 inline constexpr std::string_view kSyntheticRoot = "rampart-config-document";
 
 // Parses in libxml2's recovery mode. What libxml2 complains about becomes a warning, except

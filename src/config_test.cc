@@ -220,6 +220,27 @@ TEST(ConfigXml, StrayClosingTagIsAnError) {
   EXPECT_THAT(error, HasSubstr("t.conf:3: </ossec_config> closes nothing that is open"));
 }
 
+TEST(ConfigXml, UnclosedCommentIsAnError) {
+  EXPECT_EQ(parse_error(conf("<!-- <active-response>\n") + conf(std::string(kFirewallDrop))),
+            "t.conf:2: a comment is never closed, so everything after its \"<!--\" would be "
+            "ignored; add the missing \"-->\"");
+}
+
+TEST(ConfigXml, NotUtf8IsWarnedOnOneLineAndLoaded) {
+  auto config = parse_ok(conf("<!-- R\xe9seau du bureau -->\n" + std::string(kFirewallDrop)));
+  ASSERT_EQ(config.warnings.size(), 1u);
+  EXPECT_THAT(config.warnings[0],
+              ::testing::StartsWith("t.conf:2: XML: Input is not proper UTF-8"));
+  EXPECT_EQ(config.warnings[0].find('\n'), std::string::npos);
+  EXPECT_EQ(config.commands.size(), 1u);
+}
+
+TEST(ConfigXml, FileWithoutOssecConfigIsWarned) {
+  EXPECT_THAT(parse_ok("").warnings,
+              ElementsAre("t.conf:1: there is no <ossec_config> section, so this file "
+                          "configures nothing"));
+}
+
 TEST(ConfigXml, ElementInsideValueIsAnError) {
   EXPECT_EQ(parse_error(with_response("<command>firewall-drop</command><level><b>1</b></level>")),
             "t.conf:3: <level> must hold a plain value, not a <b> element");

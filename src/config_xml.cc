@@ -3,6 +3,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -45,6 +46,7 @@ struct ErrorSink {
   Diagnostics* diag;
   int reported = 0;
   bool truncated = false;
+  int unclosed_comment_line = 0;
 };
 
 constexpr int kMaxXmlWarnings = 20;
@@ -57,6 +59,7 @@ void on_xml_error(void* user_data, xmlErrorPtr error) {
   if (error->code == XML_ERR_HYPHEN_IN_COMMENT) return;
   std::string message = error->message ? error->message : "XML error";
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  std::ranges::replace(message, '\n', ' ');
   std::string_view open = error->str1 ? error->str1 : "";
   std::string_view close = error->str2 ? error->str2 : "";
   if (error->code == XML_ERR_TAG_NAME_MISMATCH && open == kSyntheticRoot) {
@@ -83,16 +86,23 @@ void on_xml_error(void* user_data, xmlErrorPtr error) {
     sink->truncated = true;
     return;
   }
+  if (error->code == XML_ERR_COMMENT_NOT_FINISHED) {
+    sink->diag->errors.push_back(fmt::format(
+        "{}:{}: a comment is never closed, so everything after its \"<!--\" would "
+        "be ignored; add the missing \"-->\"",
+        *sink->filename, sink->unclosed_comment_line ? sink->unclosed_comment_line : error->line));
+    return;
+  }
   if (message.find(kSyntheticRoot) != std::string::npos) return;
   if (++sink->reported > kMaxXmlWarnings) return;
   sink->diag->warnings.push_back(
-      fmt::format("{}:{}: XML: {} (loaded as OSSEC would; fix the XML to silence this)",
-                  *sink->filename, error->line, message));
+      fmt::format("{}:{}: XML: {} (loaded anyway; fix the XML to silence this)", *sink->filename,
+                  error->line, message));
 }
 
 }  // namespace
 
-std::string prepare_xml_text(std::string_view text) {
+std::string prepare_xml_text(std::string_view text, int* unclosed_comment_line) {
   if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   std::string out;
   out.reserve(text.size() + 2 * kSyntheticRoot.size() + 64);
@@ -116,6 +126,9 @@ std::string prepare_xml_text(std::string_view text) {
     if (c == '<') {
       std::string_view rest = text.substr(pos);
       if (rest.starts_with("<!--")) {
+        if (unclosed_comment_line && text.find("-->", pos + 4) == std::string_view::npos)
+          *unclosed_comment_line =
+              1 + static_cast<int>(std::count(text.begin(), text.begin() + pos, '\n'));
         pos = copy_through(text, pos, "-->", out);
         continue;
       }
@@ -143,13 +156,13 @@ std::string prepare_xml_text(std::string_view text) {
 }
 
 XmlDocPtr read_xml(std::string_view text, const std::string& filename, Diagnostics& diag) {
-  std::string prepared = prepare_xml_text(text);
   std::unique_ptr<xmlParserCtxt, Deleter<xmlFreeParserCtxt>> ctxt(xmlNewParserCtxt());
   if (!ctxt) {
     diag.errors.push_back(fmt::format("{}:1: out of memory while reading XML", filename));
     return nullptr;
   }
   ErrorSink sink{&filename, &diag};
+  std::string prepared = prepare_xml_text(text, &sink.unclosed_comment_line);
   ctxt->_private = &sink;
   ctxt->sax->serror = on_xml_error;
   ctxt->sax->initialized = XML_SAX2_MAGIC;

@@ -10,10 +10,13 @@
 #include <cstring>
 
 #include "alert.h"
+#include "audit.h"
+#include "bus_api.h"
 #include "clock.h"
 #include "control.h"
 #include "enforcer.h"
 #include "handles.h"
+#include "journal_input.h"
 #include "log.h"
 #include "nft_backend.h"
 #include "socket_input.h"
@@ -40,47 +43,6 @@ Result<void> check_supported(const Config& config) {
   }
   return {};
 }
-
-std::string format_timeout(std::optional<uint32_t> t) {
-  return t ? fmt::format("for {}s", *t) : std::string("with no timeout");
-}
-
-// Renders events as one greppable line each (the audit trail's human form).
-class LogSink final : public EventSink {
- public:
-  void emit(const Event& e) override {
-    std::string addr = e.address ? e.address->str() : std::string("-");
-    std::string who = e.caller_uid ? fmt::format(" by uid {}", *e.caller_uid) : std::string();
-    switch (e.type) {
-      case EventType::Blocked:
-      case EventType::Refreshed:
-        log_info("{} {} with {} {} (rule {}, level {}, {}){}{}{}", to_string(e.type), addr,
-                 e.command, format_timeout(e.timeout_sec), e.rule_id, e.level, e.backend, who,
-                 e.reason.empty() ? "" : ": ", e.reason);
-        break;
-      case EventType::Expired:
-        log_info("expired {} ({}, {})", addr, e.command, e.backend);
-        break;
-      case EventType::Unblocked:
-        log_info("unblocked {} ({}, {}): {}{}", addr, e.command, e.backend, e.detail, who);
-        break;
-      case EventType::Skipped:
-        log_notice("skipped {} for {}: {} (rule {}, level {})", addr, e.command, e.detail,
-                   e.rule_id, e.level);
-        break;
-      case EventType::Refused:
-        log_warning("refused {} for {}: {}{}", addr, e.command, e.detail, who);
-        break;
-      case EventType::BackendFailure:
-        log_error("backend failure: {} could not block {} ({}): {}", e.backend, addr, e.command,
-                  e.detail);
-        break;
-      case EventType::Restored:
-        log_info("restored {} active blocks from {}", e.count, e.backend);
-        break;
-    }
-  }
-};
 
 // Hands every event to each sink: the log, the D-Bus signals.
 class FanoutSink final : public EventSink {
@@ -164,25 +126,27 @@ Result<std::shared_ptr<Config>> load_daemon_config(const Options& options) {
 struct Daemon::Impl final : Control {
   explicit Impl(Options o) : options(std::move(o)), enforcer_(clock, events) {
     // HOOK(journal): the audit sinks are added here.
-    events.add(&log_sink);
+    events.add(&audit);
   }
 
   Options options;
   SystemClock clock;
-  LogSink log_sink;
+  Audit audit;  // the audit trail: journal records, and text lines unless stderr is the journal
   FanoutSink events;
   Enforcer enforcer_;
   std::shared_ptr<Config> config;
 
   EventPtr event;
-  EventSourcePtr commit_source, expiry_timer, status_timer;
+  EventSourcePtr commit_source, expiry_timer, status_timer, log_flush;
   EventSourcePtr sigterm, sigint, sighup, sigusr1;
 
   std::unique_ptr<NftBackend> nft;
   std::unique_ptr<Backend> firewall;
   std::unique_ptr<SocketInput> input;
   // HOOK(dbus): the D-Bus API object lives here.
+  std::unique_ptr<BusApi> bus_api;  // null when no system bus is reachable
   // HOOK(journal): the journal input lives here.
+  std::unique_ptr<JournalInput> journal;
   AlertParser parser;
   Alert alert;
 
@@ -212,6 +176,10 @@ struct Daemon::Impl final : Control {
   bool dry_run() const override { return options.dry_run; }
   void update_status();
 
+  static int on_flush_log(sd_event_source*, void*) {
+    fflush(stderr);
+    return 0;
+  }
   static int on_commit(sd_event_source*, void* u) {
     static_cast<Impl*>(u)->commit();
     return 0;
@@ -250,10 +218,14 @@ struct Daemon::Impl final : Control {
 
 Result<void> Daemon::Impl::setup() {
   auto loaded = load_daemon_config(options);
-  if (!loaded) return std::unexpected(loaded.error());
+  if (!loaded) {
+    audit.config_rejected(loaded.error(), true);
+    return std::unexpected(loaded.error());
+  }
   config = *loaded;
   for (const auto& w : config->warnings) log_warning("{}", w);
   enforcer_.set_config(config);
+  audit.config_loaded(*config, "loaded");
 
   sd_event* e = nullptr;
   if (int r = sd_event_default(&e); r < 0) return fail(-r, "sd_event_default: {}", strerror(-r));
@@ -282,8 +254,30 @@ Result<void> Daemon::Impl::setup() {
   input = std::move(*in);
 
   // HOOK(dbus): attach the D-Bus API here (it adds its EventSink to `events`).
+  auto bus = BusApi::open(event.get(), *this);
+  if (!bus) return std::unexpected(bus.error());
+  bus_api = std::move(*bus);
+  if (bus_api) events.add(bus_api.get());
 
   // HOOK(journal): open the journal input here when config->settings.journal.enabled.
+  audit.attach(event.get());
+  if (config->settings.journal.enabled) {
+    auto j = JournalInput::open(
+        event.get(), config->settings.journal, config->settings.state_directory,
+        [this](const Alert& a) {
+          ++alerts_received;
+          enforcer_.on_alert(a);
+          if (enforcer_.pending() >= 65536) commit();
+          schedule_commit();
+        },
+        [this](std::string_view why, std::string_view sample) {
+          ++alerts_received;
+          reject(why, sample);
+        },
+        [this] { return enforcer_.has_pending(); });
+    if (!j) return std::unexpected(j.error());
+    journal = std::move(*j);
+  }
 
   sigset_t mask;
   sigemptyset(&mask);
@@ -320,6 +314,12 @@ Result<void> Daemon::Impl::setup() {
   status_timer.reset(s);
   sd_event_source_set_enabled(s, SD_EVENT_ON);
 
+  // stderr is fully buffered; write what one loop iteration logged in one go.
+  if (int r = sd_event_add_post(event.get(), &s, on_flush_log, this); r < 0)
+    return fail(-r, "sd_event_add_post: {}", strerror(-r));
+  log_flush.reset(s);
+  sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE + 100);
+
   sd_event_set_watchdog(event.get(), true);
   return {};
 }
@@ -343,8 +343,7 @@ void Daemon::Impl::reject(std::string_view why, std::string_view sample) {
   if (!reject_log.allow(clock.monotonic_us(), &suppressed)) return;
   std::string printable;
   for (char c : sample) printable += (c >= 0x20 && c < 0x7f) ? c : '?';
-  log_warning("rejected alert line: {} (\"{}\"){}", why, printable,
-              suppressed ? fmt::format("; {} more rejected lines not logged", suppressed) : "");
+  audit.alert_rejected(why, printable, suppressed);
 }
 
 void Daemon::Impl::schedule_commit() {
@@ -354,6 +353,7 @@ void Daemon::Impl::schedule_commit() {
 void Daemon::Impl::commit() {
   enforcer_.commit();
   // HOOK(journal): the backends have what was decided: the journal cursor may move past it.
+  if (journal) journal->committed();
   arm_expiry();
   fflush(stderr);
 }
@@ -382,11 +382,9 @@ Result<void> Daemon::Impl::reload() {
     config = *loaded;
     for (const auto& w : config->warnings) log_warning("{}", w);
     enforcer_.set_config(config);
-    log_info("configuration reloaded: {} commands, {} active responses", config->commands.size(),
-             config->responses.size());
+    audit.config_loaded(*config, "reloaded");
   }
-  if (!result)
-    log_error("configuration not reloaded, keeping the running one:\n{}", result.error().message);
+  if (!result) audit.config_rejected(result.error(), false);
   sd_notify(0, "READY=1");
   return result;
 }
@@ -446,6 +444,7 @@ int Daemon::run() {
     return 1;
   }
   for (const auto& name : impl_->input->describe()) log_info("listening for alerts on {}", name);
+  if (impl_->journal) log_info("reading alerts from {}", impl_->journal->describe());
   log_info("rampartd {} ready: {} active blocks, table inet {}", RAMPART_VERSION,
            impl_->enforcer_.active(), impl_->config->settings.nft_table);
   impl_->update_status();

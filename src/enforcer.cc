@@ -13,6 +13,15 @@ constexpr std::string_view kUnknown = "unknown";
 
 size_t slot(CommandKind kind) { return static_cast<size_t>(kind); }
 
+// The remaining lifetime for the kernel. A block decided this turn has lost a few hundred
+// microseconds to the commit; give those back so `nft list set` shows "timeout 10m", not
+// "9m59s996ms". Anything further from a whole second is sent as it is.
+uint64_t kernel_timeout_ms(uint64_t remaining_us) {
+  uint64_t ms = remaining_us / 1000;
+  if (ms % 1000 >= 900) ms += 1000 - ms % 1000;
+  return std::max<uint64_t>(1, ms);
+}
+
 // "no timeout" (0) outlasts every deadline.
 bool later(uint64_t a, uint64_t b) { return a == 0 ? b != 0 : (b != 0 && a > b); }
 }  // namespace
@@ -182,7 +191,7 @@ void Enforcer::sync(CommandKind kind, const Address& address, uint32_t rule_id) 
   } else {
     change.op = Change::Op::Add;
     uint64_t expiry = longest->second.expiry_us;
-    change.timeout_ms = expiry == 0 ? 0 : std::max<uint64_t>(1, (expiry - std::min(expiry, now)) / 1000);
+    change.timeout_ms = expiry == 0 ? 0 : kernel_timeout_ms(expiry - std::min(expiry, now));
     change.comment = fmt::format("{}:{}", command_names_[longest->first.command],
                                  longest->second.rule_id ? longest->second.rule_id : rule_id);
   }
@@ -353,6 +362,14 @@ std::vector<BlockView> Enforcer::list(const Address* after, size_t max) const {
   const auto& blocks = table_.blocks();
   auto it = after ? blocks.upper_bound(BlockKey{*after, UINT16_MAX}) : blocks.begin();
   for (; it != blocks.end() && out.size() < max; ++it) out.push_back(view(it->first, it->second));
+  // Pages continue "after an address", so a page must not end inside one address's blocks:
+  // give back the partial group unless it is all the page has.
+  if (it != blocks.end() && !out.empty() && it->first.address == out.back().address) {
+    Address partial = out.back().address;
+    size_t keep = out.size();
+    while (keep > 0 && out[keep - 1].address == partial) --keep;
+    if (keep > 0) out.resize(keep);
+  }
   return out;
 }
 

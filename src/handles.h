@@ -8,6 +8,7 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
+#include <libnftnl/udata.h>
 #include <libxml/parser.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -43,6 +44,7 @@ using NftRulePtr = Handle<nftnl_rule, nftnl_rule_free>;
 using NftSetPtr = Handle<nftnl_set, nftnl_set_free>;
 using NftSetElemPtr = Handle<nftnl_set_elem, nftnl_set_elem_free>;
 using NftBatchPtr = Handle<nftnl_batch, nftnl_batch_free>;
+using NftUdataBufPtr = Handle<nftnl_udata_buf, nftnl_udata_buf_free>;
 using XmlDocPtr = Handle<xmlDoc, xmlFreeDoc>;
 
 // An owned file descriptor.

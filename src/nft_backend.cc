@@ -228,8 +228,8 @@ struct NftBackend::Impl {
   // How many rules the chain has; 0 when the table or chain does not exist yet.
   Result<size_t> count_rules(std::string_view chain) {
     alignas(nlmsghdr) char buf[kNftSmallMessage];
-    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP,
-                                          next_seq());
+    nlmsghdr* nlh =
+        nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP, next_seq());
     mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table.c_str());
     mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, std::string(chain).c_str());
     size_t rules = 0;
@@ -245,13 +245,14 @@ struct NftBackend::Impl {
   Result<std::vector<NftElement>> dump_set(NftSetKind kind) {
     for (int attempt = 0;; ++attempt) {
       alignas(nlmsghdr) char buf[kNftSmallMessage];
-      nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP,
-                                            next_seq());
+      nlmsghdr* nlh =
+          nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, next_seq());
       mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
       mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, std::string(nft_set_name(kind)).c_str());
       NftElementCollector collector(kind);
       bool interrupted = false;
-      auto r = request(nlh, [&](const nlmsghdr* m) { collector.add(m); }, &interrupted);
+      auto r = request(
+          nlh, [&](const nlmsghdr* m) { collector.add(m); }, &interrupted);
       if (!r)
         return fail(r.error().code, "listing set inet {} {}: {}", table, nft_set_name(kind),
                     r.error().message);
@@ -284,8 +285,8 @@ struct NftBackend::Impl {
       options.groups = groups;
       NftBatch batch = build_element_batch(table, changes, order, options);
       seq = batch.next_seq();
-      size_t room = grow_buffer(fd(), SO_SNDBUF, SO_SNDBUFFORCE,
-                                batch.bytes.size() + kSendOverhead);
+      size_t room =
+          grow_buffer(fd(), SO_SNDBUF, SO_SNDBUFFORCE, batch.bytes.size() + kSendOverhead);
       if (room < batch.bytes.size() + kSendOverhead && order.size() > 1) {
         // Only without CAP_NET_ADMIN: several smaller transactions rather than none.
         auto mid = order.begin() + static_cast<ptrdiff_t>(order.size() / 2);
@@ -308,8 +309,8 @@ struct NftBackend::Impl {
       for (const Ack& a : outcome->errors) {
         const NftMessage* m = batch.message(a.seq);
         if (!m) {
-          batch_error = Error{a.error, fmt::format("nftables refused the transaction: {}",
-                                                   ack_text(a))};
+          batch_error =
+              Error{a.error, fmt::format("nftables refused the transaction: {}", ack_text(a))};
           continue;
         }
         std::optional<size_t> culprit;
@@ -340,9 +341,10 @@ struct NftBackend::Impl {
           counters.resends++;
           continue;
         }
-        return reject_all(batch_error.value_or(Error{
-            EPROTO, "nftables refused the transaction without saying which change (receive "
-                    "buffer overrun?)"}));
+        return reject_all(batch_error.value_or(
+            Error{EPROTO,
+                  "nftables refused the transaction without saying which change (receive "
+                  "buffer overrun?)"}));
       }
       std::erase_if(order, [&](size_t i) { return drop.contains(i); });
       for (auto& [i, e] : drop) out.rejected.emplace_back(i, std::move(e));
@@ -364,8 +366,9 @@ struct NftBackend::Impl {
       }
       if (!m) return fail(a.error, "nftables refused the transaction: {}", ack_text(a));
       if (m->type == NFT_MSG_NEWSET && a.error == EEXIST)
-        return fail(a.error, "{} in table inet {} exists with another type or flags (delete it "
-                             "or use another table name)",
+        return fail(a.error,
+                    "{} in table inet {} exists with another type or flags (delete it "
+                    "or use another table name)",
                     m->what, table);
       return fail(a.error, "{} in table inet {}: {}", m->what, table, ack_text(a));
     }
@@ -395,8 +398,12 @@ Result<std::unique_ptr<NftBackend>> NftBackend::open(std::string table) {
 NftBackend::NftBackend(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 NftBackend::~NftBackend() = default;
 
-const NftCounters& NftBackend::counters() const { return impl_->counters; }
-const std::string& NftBackend::table() const { return impl_->table; }
+const NftCounters& NftBackend::counters() const {
+  return impl_->counters;
+}
+const std::string& NftBackend::table() const {
+  return impl_->table;
+}
 
 Result<void> NftBackend::ensure_ruleset() {
   for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
@@ -420,7 +427,9 @@ Result<void> NftBackend::ensure_ruleset() {
               impl_->table);
 }
 
-Result<std::vector<NftElement>> NftBackend::dump() { return impl_->dump_all(); }
+Result<std::vector<NftElement>> NftBackend::dump() {
+  return impl_->dump_all();
+}
 
 ApplyResult NftBackend::apply(std::span<const Change> changes) {
   ApplyResult out;

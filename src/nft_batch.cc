@@ -21,10 +21,14 @@ namespace rampart {
 
 std::string_view nft_set_name(NftSetKind kind) {
   switch (kind) {
-    case NftSetKind::Host4: return "blocked4";
-    case NftSetKind::Host6: return "blocked6";
-    case NftSetKind::Net4: return "blocked4_net";
-    case NftSetKind::Net6: return "blocked6_net";
+    case NftSetKind::Host4:
+      return "blocked4";
+    case NftSetKind::Host6:
+      return "blocked6";
+    case NftSetKind::Net4:
+      return "blocked4_net";
+    case NftSetKind::Net6:
+      return "blocked6_net";
   }
   return "?";
 }
@@ -114,7 +118,10 @@ class ElementBatchBuilder {
  public:
   ElementBatchBuilder(std::string_view table, std::span<const Change> changes,
                       const NftBatchOptions& options)
-      : table_(table), changes_(changes), options_(options), writer_(options.first_seq, {}),
+      : table_(table),
+        changes_(changes),
+        options_(options),
+        writer_(options.first_seq, {}),
         elem_(nftnl_set_elem_alloc()) {}
 
   void add(size_t index) {
@@ -138,7 +145,8 @@ class ElementBatchBuilder {
         start(m, kind, NFT_MSG_NEWSETELEM, NLM_F_CREATE, group, true);
         put(m, index);
       }
-      m.addresses.insert(c.address);
+      // Only addresses that a delete in this span will look for need tracking.
+      if (deleted_.contains(c.address)) m.addresses.insert(c.address);
       return;
     }
     // A delete must not overtake a pending add of the same address.
@@ -153,6 +161,16 @@ class ElementBatchBuilder {
     put(single, index);
     emit(single, kind);
   }
+
+  // Host deletes to come, so that adds of the same addresses are remembered (see add()).
+  void expect_deletes(std::span<const size_t> order) {
+    for (size_t index : order) {
+      const Change& c = changes_[index];
+      if (c.op == Change::Op::Delete && c.address.is_host()) deleted_.insert(c.address);
+    }
+  }
+
+  void reserve(size_t changes) { writer_.reserve(changes * 64 + 4096); }
 
   NftBatch finish() {
     for (NftSetKind kind : kNftSetKinds) close(kind);
@@ -185,30 +203,49 @@ class ElementBatchBuilder {
     nftnl_set_elem* e = elem_.get();
     nftnl_set_elem_unset(e, NFTNL_SET_ELEM_FLAGS);
     nftnl_set_elem_unset(e, NFTNL_SET_ELEM_TIMEOUT);
-    nftnl_set_elem_unset(e, NFTNL_SET_ELEM_USERDATA);
+    nftnl_set_elem_unset(e, NFTNL_SET_ELEM_EXPIRATION);
     nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, c.address.bytes.data(),
                        static_cast<uint32_t>(c.address.size()));
+    const std::string* udata = nullptr;
     if (add) {
-      if (c.timeout_ms > 0) nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, c.timeout_ms);
+      if (c.timeout_ms > 0) {
+        nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, c.timeout_ms);
+        // The kernel restarts an existing element's countdown only when told the expiration
+        // too; with the timeout alone a re-add of an equal timeout would refresh nothing.
+        nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_EXPIRATION, c.timeout_ms);
+      }
       // A prefix reaching the top of the address space has no end element; nft marks it open.
       bool open_interval = !c.address.is_host() && !end;
-      if (!c.comment.empty() || open_interval) {
-        const std::string& udata = userdata(c.comment, open_interval);
-        nftnl_set_elem_set(e, NFTNL_SET_ELEM_USERDATA, udata.data(),
-                           static_cast<uint32_t>(udata.size()));
-      }
+      if (!c.comment.empty() || open_interval) udata = &userdata(c.comment, open_interval);
     }
-    nftnl_set_elem_nlmsg_build(m.nlh, e, ++m.elements);
+    set_userdata(udata);
+    // Every element nest is NFTA_LIST_ELEM, as in the kernel's own dumps (libnftnl numbers
+    // them 1..n when it builds, which its parser then refuses).
+    nftnl_set_elem_nlmsg_build(m.nlh, e, NFTA_LIST_ELEM);
+    m.elements++;
     elements_++;
     if (end) {
       nftnl_set_elem_unset(e, NFTNL_SET_ELEM_TIMEOUT);
-      nftnl_set_elem_unset(e, NFTNL_SET_ELEM_USERDATA);
+      nftnl_set_elem_unset(e, NFTNL_SET_ELEM_EXPIRATION);
+      set_userdata(nullptr);
       nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, end->bytes.data(),
                          static_cast<uint32_t>(end->size()));
       nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-      nftnl_set_elem_nlmsg_build(m.nlh, e, ++m.elements);
+      nftnl_set_elem_nlmsg_build(m.nlh, e, NFTA_LIST_ELEM);
+      m.elements++;
       elements_++;
     }
+  }
+
+  // Setting userdata copies it into a fresh allocation: skip that while it stays the same.
+  void set_userdata(const std::string* udata) {
+    if (udata == elem_udata_) return;
+    if (udata)
+      nftnl_set_elem_set(elem_.get(), NFTNL_SET_ELEM_USERDATA, udata->data(),
+                         static_cast<uint32_t>(udata->size()));
+    else
+      nftnl_set_elem_unset(elem_.get(), NFTNL_SET_ELEM_USERDATA);
+    elem_udata_ = udata;
   }
 
   // Comments repeat (one rule id per flood), so the last encoding is kept.
@@ -217,14 +254,14 @@ class ElementBatchBuilder {
     if (text.size() > kNftCommentMax) text = text.substr(0, kNftCommentMax);
     if (cached_valid_ && text == cached_comment_ && open_interval == cached_open_)
       return cached_udata_;
-    auto* buf = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+    elem_udata_ = nullptr;  // the cache changes under the element's copy
+    NftUdataBufPtr buf(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
     std::string z(text);
-    if (!z.empty()) nftnl_udata_put_strz(buf, NFTNL_UDATA_SET_ELEM_COMMENT, z.c_str());
+    if (!z.empty()) nftnl_udata_put_strz(buf.get(), NFTNL_UDATA_SET_ELEM_COMMENT, z.c_str());
     if (open_interval)
-      nftnl_udata_put_u32(buf, NFTNL_UDATA_SET_ELEM_FLAGS, NFTNL_SET_ELEM_F_INTERVAL_OPEN);
-    cached_udata_.assign(static_cast<const char*>(nftnl_udata_buf_data(buf)),
-                         nftnl_udata_buf_len(buf));
-    nftnl_udata_buf_free(buf);
+      nftnl_udata_put_u32(buf.get(), NFTNL_UDATA_SET_ELEM_FLAGS, NFTNL_SET_ELEM_F_INTERVAL_OPEN);
+    cached_udata_.assign(static_cast<const char*>(nftnl_udata_buf_data(buf.get())),
+                         nftnl_udata_buf_len(buf.get()));
     cached_comment_ = std::move(z);
     cached_open_ = open_interval;
     cached_valid_ = true;
@@ -252,6 +289,8 @@ class ElementBatchBuilder {
   NftSetElemPtr elem_;
   std::array<OpenMessage, 4> open_;
   size_t elements_ = 0;
+  std::unordered_set<Address, AddressHash> deleted_;
+  const std::string* elem_udata_ = nullptr;  // what elem_ carries now
   std::string cached_comment_, cached_udata_;
   bool cached_open_ = false, cached_valid_ = false;
 };
@@ -261,6 +300,8 @@ class ElementBatchBuilder {
 NftBatch build_element_batch(std::string_view table, std::span<const Change> changes,
                              std::span<const size_t> order, const NftBatchOptions& options) {
   ElementBatchBuilder builder(table, changes, options);
+  builder.expect_deletes(order);
+  builder.reserve(order.size());
   for (size_t index : order) builder.add(index);
   return builder.finish();
 }

@@ -39,12 +39,12 @@ inline constexpr size_t kNftCommentMax = 127;
 // One netlink message inside a batch.
 struct NftMessage {
   uint32_t seq = 0;
-  uint16_t type = 0;     // NFT_MSG_* (without the subsystem bits)
-  uint16_t flags = 0;    // NLM_F_*
-  size_t offset = 0;     // of its nlmsghdr within NftBatch::bytes
+  uint16_t type = 0;   // NFT_MSG_* (without the subsystem bits)
+  uint16_t flags = 0;  // NLM_F_*
+  size_t offset = 0;   // of its nlmsghdr within NftBatch::bytes
   NftSetKind set = NftSetKind::Host4;
-  std::string what;      // for ruleset messages: "set blocked4", "chain input", ...
-  std::vector<size_t> changes;            // indices into the span given to the builder
+  std::string what;             // for ruleset messages: "set blocked4", "chain input", ...
+  std::vector<size_t> changes;  // indices into the span given to the builder
   std::vector<uint32_t> element_offsets;  // where each change's first element nest starts,
                                           // relative to the message header
   // The change whose element contains the attribute at `attr_offset` (as the kernel reports
@@ -75,6 +75,7 @@ class NftBatchWriter {
   // Adds BATCH_END and asks the kernel to acknowledge the last message, so a reader always
   // knows when the acks of this batch are complete.
   NftBatch finish();
+  void reserve(size_t bytes) { batch_.bytes.reserve(bytes); }
 
  private:
   NftBatch batch_;

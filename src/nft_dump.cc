@@ -126,8 +126,7 @@ std::vector<NftElement> NftElementCollector::finish() {
   std::vector<NftElement> out;
   if (!nft_set_is_interval(kind_)) {
     out.reserve(raw_.size());
-    for (Raw& r : raw_)
-      out.push_back({r.key, r.timeout_ms, r.expires_ms, std::move(r.comment)});
+    for (Raw& r : raw_) out.push_back({r.key, r.timeout_ms, r.expires_ms, std::move(r.comment)});
     return out;
   }
   // The kernel dumps an interval set in no useful order; sorted by key, an end element sorts

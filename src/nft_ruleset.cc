@@ -26,7 +26,9 @@ constexpr uint32_t kTypeIpv6Addr = 8;
 constexpr uint32_t kByteorderBigEndian = 2;
 
 // Set ids let rules refer to sets created in the same transaction.
-uint32_t set_id(NftSetKind kind) { return static_cast<uint32_t>(kind) + 1; }
+uint32_t set_id(NftSetKind kind) {
+  return static_cast<uint32_t>(kind) + 1;
+}
 
 class Builder {
  public:
@@ -54,11 +56,10 @@ class Builder {
     nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, v4 ? kTypeIpv4Addr : kTypeIpv6Addr);
     nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, v4 ? 4 : 16);
     nftnl_set_set_u32(s.get(), NFTNL_SET_ID, set_id(kind));
-    auto* ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
-    nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderBigEndian);
-    nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
-                       nftnl_udata_buf_len(ud));
-    nftnl_udata_buf_free(ud);
+    NftUdataBufPtr ud(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+    nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderBigEndian);
+    nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud.get()),
+                       nftnl_udata_buf_len(ud.get()));
     nlmsghdr* nlh = header(NFT_MSG_NEWSET, NLM_F_CREATE);
     nftnl_set_nlmsg_build_payload(nlh, s.get());
     NftMessage& m = writer_.append(nlh);
@@ -141,8 +142,8 @@ class Builder {
 
 }  // namespace
 
-NftBatch build_ruleset_batch(std::string_view table, const NftRulesetPlan& plan,
-                             uint32_t first_seq, std::optional<uint32_t> genid) {
+NftBatch build_ruleset_batch(std::string_view table, const NftRulesetPlan& plan, uint32_t first_seq,
+                             std::optional<uint32_t> genid) {
   Builder b(table, first_seq, genid);
   b.table();
   for (NftSetKind kind : kNftSetKinds) b.set(kind);

@@ -24,7 +24,7 @@ struct NftRulesetPlan {
 // NEWTABLE, four NEWSETs, two NEWCHAINs (all NLM_F_CREATE without NLM_F_EXCL: existing objects
 // and their elements are kept) and the drop rules the plan asks for. With `genid` the kernel
 // refuses the transaction (ERESTART) if the ruleset changed since the plan was made.
-NftBatch build_ruleset_batch(std::string_view table, const NftRulesetPlan& plan,
-                             uint32_t first_seq, std::optional<uint32_t> genid);
+NftBatch build_ruleset_batch(std::string_view table, const NftRulesetPlan& plan, uint32_t first_seq,
+                             std::optional<uint32_t> genid);
 
 }  // namespace rampart

@@ -210,7 +210,7 @@ TEST(CheckConfig, PrintsBindingsOrErrors) {
   out = run(std::string(exe) + " --check-config --config " + dir.file("bad.conf") + " 2>&1",
             &status);
   EXPECT_EQ(status, 1) << out;
-  EXPECT_NE(out.find("bad.conf:4"), std::string::npos) << out;
+  EXPECT_NE(out.find("bad.conf:5"), std::string::npos) << out;
   EXPECT_NE(out.find("nope"), std::string::npos) << out;
 }
 

@@ -141,6 +141,7 @@ std::string DaemonProcess::start(const std::string& config_body, std::vector<std
   const char* exe = getenv("RAMPARTD");
   if (!exe) return "RAMPARTD is not set (run the tests through meson test)";
   unlink(socket_.c_str());
+  size_t log_start = log().size();  // a restart appends to the same log
   pid_ = fork();
   if (pid_ < 0) return std::string("fork: ") + strerror(errno);
   if (pid_ == 0) {
@@ -165,7 +166,7 @@ std::string DaemonProcess::start(const std::string& config_body, std::vector<std
   }
   bool up = wait_until([&] {
     if (!running()) return true;
-    return log().find(" ready: ") != std::string::npos;
+    return log().find(" ready: ", log_start) != std::string::npos;
   });
   if (!up || !running()) {
     std::string why = up ? "rampartd exited during start-up" : "rampartd did not become ready";

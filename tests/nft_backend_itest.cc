@@ -32,7 +32,9 @@ Change add(const std::string& addr, uint64_t timeout_ms = kHour,
            std::string comment = "firewall-drop:5712") {
   return {Change::Op::Add, *Address::parse(addr), timeout_ms, std::move(comment)};
 }
-Change del(const std::string& addr) { return {Change::Op::Delete, *Address::parse(addr), 0, {}}; }
+Change del(const std::string& addr) {
+  return {Change::Op::Delete, *Address::parse(addr), 0, {}};
+}
 
 // 2001:db8::/32 is the only documentation range big enough for floods.
 Address flood_address(uint32_t i) {
@@ -68,8 +70,8 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-#define IN_NEW_NETNS()                  \
-  RAMPART_REQUIRE_ROOT();               \
+#define IN_NEW_NETNS()    \
+  RAMPART_REQUIRE_ROOT(); \
   ASSERT_EQ(enter_new_netns(), "");
 
 TEST(NftBackend, CreatesTheRulesetNftWouldWrite) {
@@ -108,8 +110,9 @@ TEST(NftBackend, EnsureRulesetTwiceKeepsRulesAndElements) {
   ASSERT_TRUE(nft);
   std::vector<Change> c = {add("203.0.113.9"), add("198.51.100.0/24")};
   ASSERT_EQ(nft->apply(c).applied, 2u);
-  std::string before = run("nft list chains; nft list chain inet rampart input; "
-                           "nft list chain inet rampart forward");
+  std::string before =
+      run("nft list chains; nft list chain inet rampart input; "
+          "nft list chain inet rampart forward");
   ASSERT_TRUE(nft->ensure_ruleset());
   auto again = NftBackend::open("rampart");  // a restarted daemon
   ASSERT_TRUE(again);
@@ -121,14 +124,29 @@ TEST(NftBackend, EnsureRulesetTwiceKeepsRulesAndElements) {
   EXPECT_EQ(addresses(elements("blocked4_net")), std::vector<std::string>{"198.51.100.0/24"});
 }
 
+TEST(NftBackend, ForeignSetOfTheSameNameIsAReadableError) {
+  IN_NEW_NETNS();
+  int status = -1;
+  run("nft add table inet rampart && "
+      "nft add set inet rampart blocked6 '{ type ipv4_addr; }'",
+      &status);
+  ASSERT_EQ(status, 0);
+  auto nft = NftBackend::open("rampart");
+  ASSERT_TRUE(nft);
+  auto r = (*nft)->ensure_ruleset();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message,
+            "set blocked6 in table inet rampart exists with another type or flags (delete it or "
+            "use another table name)");
+}
+
 TEST(NftBackend, AddsHostsWithTimeoutsAndComments) {
   IN_NEW_NETNS();
   auto nft = open_ready();
   ASSERT_TRUE(nft);
   std::vector<Change> c = {add("203.0.113.9", kHour, "firewall-drop:5712"),
                            add("192.0.2.7", 600 * 1000, "sshd:5710"),
-                           add("2001:db8::42", 2 * kHour, "web:31101"),
-                           add("203.0.113.10", 0, "")};
+                           add("2001:db8::42", 2 * kHour, "web:31101"), add("203.0.113.10", 0, "")};
   auto r = nft->apply(c);
   EXPECT_EQ(r.applied, 4u);
   EXPECT_TRUE(r.rejected.empty());
@@ -171,6 +189,7 @@ TEST(NftBackend, ReAddRefreshesTheTimeout) {
   ASSERT_EQ(e.size(), 1u);
   EXPECT_EQ(e[0].timeout_ms, 2 * kHour);
   EXPECT_GT(e[0].expires_ms, 2 * kHour - 60 * 1000);
+  EXPECT_EQ(e[0].comment, "firewall-drop:5712");  // a re-add changes the timeout only
 
   // A shorter timeout is taken as given too (kernel 6.18): the block then ends sooner. The
   // daemon, not the backend, decides whether a re-add may shorten a block.
@@ -179,10 +198,11 @@ TEST(NftBackend, ReAddRefreshesTheTimeout) {
   EXPECT_EQ(r.applied, 1u);
   e = elements("blocked4");
   ASSERT_EQ(e.size(), 1u);
-  std::printf("[ info ] re-add with shorter timeout: timeout %llu ms, expires %llu ms, "
-              "comment \"%s\"\n",
-              static_cast<unsigned long long>(e[0].timeout_ms),
-              static_cast<unsigned long long>(e[0].expires_ms), e[0].comment.c_str());
+  std::printf(
+      "[ info ] re-add with shorter timeout: timeout %llu ms, expires %llu ms, "
+      "comment \"%s\"\n",
+      static_cast<unsigned long long>(e[0].timeout_ms),
+      static_cast<unsigned long long>(e[0].expires_ms), e[0].comment.c_str());
   EXPECT_EQ(e[0].timeout_ms, 600 * 1000u);
   EXPECT_LE(e[0].expires_ms, 600 * 1000u);
 }
@@ -195,19 +215,26 @@ TEST(NftBackend, ShortTimeoutReallyExpires) {
   ASSERT_EQ(nft->apply(c).applied, 2u);
   EXPECT_EQ(elements("blocked4").size(), 1u);
   auto t0 = std::chrono::steady_clock::now();
-  EXPECT_TRUE(wait_until(
-      [] { return elements("blocked4").empty() && elements("blocked4_net").empty(); },
-      std::chrono::seconds(10)));
+  EXPECT_TRUE(
+      wait_until([] { return elements("blocked4").empty() && elements("blocked4_net").empty(); },
+                 std::chrono::seconds(10)));
   EXPECT_GT(seconds_since(t0), 1.0);
+  auto dumped = nft->dump();
+  ASSERT_TRUE(dumped);
+  EXPECT_TRUE(dumped->empty());
+  // Whatever the kernel leaves of an expired interval must not block adding it again.
+  auto r = nft->apply(c);
+  EXPECT_EQ(r.applied, 2u);
+  EXPECT_TRUE(r.rejected.empty());
+  EXPECT_EQ(addresses(elements("blocked4_net")), std::vector<std::string>{"198.51.100.0/24"});
 }
 
 TEST(NftBackend, DeletesHostsAndPrefixes) {
   IN_NEW_NETNS();
   auto nft = open_ready();
   ASSERT_TRUE(nft);
-  std::vector<Change> c = {add("203.0.113.9"),       add("203.0.113.10"),
-                           add("198.51.100.0/24"),   add("192.0.2.128/25"),
-                           add("2001:db8:1::/48"),   add("2001:db8::7")};
+  std::vector<Change> c = {add("203.0.113.9"),    add("203.0.113.10"),    add("198.51.100.0/24"),
+                           add("192.0.2.128/25"), add("2001:db8:1::/48"), add("2001:db8::7")};
   ASSERT_EQ(nft->apply(c).applied, 6u);
   EXPECT_EQ(addresses(elements("blocked4_net")),
             (std::vector<std::string>{"192.0.2.128/25", "198.51.100.0/24"}));
@@ -276,6 +303,49 @@ TEST(NftBackend, EveryRefusedChangeIsReportedAfterOneResend) {
   EXPECT_EQ(addresses(elements("blocked4")), std::vector<std::string>{"203.0.113.1"});
 }
 
+TEST(NftBackend, RefusedElementInsideAPackedAddIsPinnedByItsOffset) {
+  IN_NEW_NETNS();
+  auto nft = open_ready();
+  ASSERT_TRUE(nft);
+  std::vector<Change> c;
+  for (uint32_t i = 0; i < 1000; ++i) c.push_back({Change::Op::Add, flood_address(i), kHour, "x"});
+  c[500].timeout_ms = uint64_t{1} << 63;  // beyond what the kernel can count: ERANGE
+  NftCounters before = nft->counters();
+  auto r = nft->apply(c);
+  EXPECT_EQ(r.applied, 999u);
+  ASSERT_EQ(r.rejected.size(), 1u);
+  EXPECT_EQ(r.rejected[0].first, 500u);
+  EXPECT_EQ(r.rejected[0].second.code, ERANGE);
+  EXPECT_EQ(r.rejected[0].second.message.rfind(
+                flood_address(500).str() + ": kernel refused adding it to set blocked6: ", 0),
+            0u)
+      << r.rejected[0].second.message;
+  EXPECT_EQ(nft->counters().resends - before.resends, 1u);
+  EXPECT_EQ(nft->counters().batches - before.batches, 2u);
+  EXPECT_EQ(elements("blocked6").size(), 999u);
+}
+
+TEST(NftBackend, SameAddressTwiceInOneSpan) {
+  IN_NEW_NETNS();
+  auto nft = open_ready();
+  ASSERT_TRUE(nft);
+  std::vector<Change> c = {add("203.0.113.9", kHour, "first"),
+                           add("203.0.113.9", 2 * kHour, "second"), add("203.0.113.10"),
+                           del("203.0.113.10"), add("203.0.113.10", 0, "back")};
+  auto r = nft->apply(c);
+  EXPECT_EQ(r.applied, 5u);
+  EXPECT_TRUE(r.rejected.empty());
+  auto e = elements("blocked4");
+  std::sort(e.begin(), e.end(), [](auto& a, auto& b) { return a.address < b.address; });
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].address, "203.0.113.10");
+  EXPECT_EQ(e[0].comment, "back");
+  EXPECT_EQ(e[1].address, "203.0.113.9");
+  // The second add refreshes the timeout; the kernel keeps the comment of the first.
+  EXPECT_EQ(e[1].timeout_ms, 2 * kHour);
+  EXPECT_EQ(e[1].comment, "first");
+}
+
 TEST(NftBackend, MissingRulesetIsReadable) {
   IN_NEW_NETNS();
   auto nft = NftBackend::open("rampart");
@@ -314,8 +384,10 @@ TEST(NftBackend, DumpMatchesWhatNftLists) {
   IN_NEW_NETNS();
   auto nft = open_ready();
   ASSERT_TRUE(nft);
-  std::vector<Change> c = {add("203.0.113.9", kHour, "a"),  add("192.0.2.1", 0, "b"),
-                           add("2001:db8::5", 5 * kHour, ""), add("198.51.100.0/24", kHour, "c"),
+  std::vector<Change> c = {add("203.0.113.9", kHour, "a"),
+                           add("192.0.2.1", 0, "b"),
+                           add("2001:db8::5", 5 * kHour, ""),
+                           add("198.51.100.0/24", kHour, "c"),
                            add("198.51.100.0/31"),
                            add("192.0.2.128/25", 2 * kHour, "adjacent"),
                            add("192.0.2.64/26", 2 * kHour, "adjacent"),
@@ -325,7 +397,8 @@ TEST(NftBackend, DumpMatchesWhatNftLists) {
   auto dumped = nft->dump();
   ASSERT_TRUE(dumped) << dumped.error().message;
   std::vector<SetElement> ours;
-  for (const auto& e : *dumped) ours.push_back({e.address.str(), e.timeout_ms, e.expires_ms, e.comment});
+  for (const auto& e : *dumped)
+    ours.push_back({e.address.str(), e.timeout_ms, e.expires_ms, e.comment});
   std::vector<SetElement> theirs;
   for (auto set : {"blocked4", "blocked6", "blocked4_net", "blocked6_net"})
     for (auto& e : elements(set)) theirs.push_back(e);
@@ -367,12 +440,13 @@ TEST(NftBackend, HundredThousandAddsAreOneTransaction) {
 
   // The same elements through nft -f, into a second table of the same shape.
   test::TempDir dir;
-  std::string text = "add table inet other\n"
-                     "add set inet other blocked6 { type ipv6_addr; flags timeout; }\n"
-                     "add element inet other blocked6 {\n";
+  std::string text =
+      "add table inet other\n"
+      "add set inet other blocked6 { type ipv6_addr; flags timeout; }\n"
+      "add element inet other blocked6 {\n";
   for (uint32_t i = 0; i < kCount; ++i)
-    text += fmt::format("{} timeout 3600s comment \"firewall-drop:5712\",\n",
-                        flood_address(i).str());
+    text +=
+        fmt::format("{} timeout 3600s comment \"firewall-drop:5712\",\n", flood_address(i).str());
   text += "}\n";
   dir.write("flood.nft", text);
   auto t1 = std::chrono::steady_clock::now();
@@ -383,10 +457,14 @@ TEST(NftBackend, HundredThousandAddsAreOneTransaction) {
   std::printf("[ info ] 100000 adds: apply() %.3f s in %llu messages; nft -f %.3f s\n", ours,
               static_cast<unsigned long long>(after.messages - before.messages), theirs);
 
+  auto t2 = std::chrono::steady_clock::now();
   auto dumped = nft->dump();
+  double dump_s = seconds_since(t2);
   ASSERT_TRUE(dumped);
   EXPECT_EQ(dumped->size(), kCount);
+  auto t3 = std::chrono::steady_clock::now();
   auto n = nft->flush();
+  std::printf("[ info ] dump() of 100000: %.3f s; flush(): %.3f s\n", dump_s, seconds_since(t3));
   ASSERT_TRUE(n);
   EXPECT_EQ(*n, kCount);
 }
@@ -475,10 +553,14 @@ TEST(NftBackend, BlockedSourcesAreReallyDropped) {
   auto expect = [&](std::vector<Change> c, bool v4_passes, bool v6_passes) {
     auto r = nft->apply(c);
     EXPECT_TRUE(r.rejected.empty());
-    if (v4_passes) EXPECT_TRUE(wait_until([&] { return link.delivered(false); }));
-    else EXPECT_FALSE(link.delivered(false));
-    if (v6_passes) EXPECT_TRUE(wait_until([&] { return link.delivered(true); }));
-    else EXPECT_FALSE(link.delivered(true));
+    if (v4_passes)
+      EXPECT_TRUE(wait_until([&] { return link.delivered(false); }));
+    else
+      EXPECT_FALSE(link.delivered(false));
+    if (v6_passes)
+      EXPECT_TRUE(wait_until([&] { return link.delivered(true); }));
+    else
+      EXPECT_FALSE(link.delivered(true));
   };
   expect({add("192.0.2.2")}, false, true);
   expect({del("192.0.2.2")}, true, true);

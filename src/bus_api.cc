@@ -1,0 +1,490 @@
+#include "bus_api.h"
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include "log.h"
+
+namespace rampart {
+
+namespace {
+
+constexpr const char* kInvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";
+constexpr const char* kNotBlocked = "org.rampart1.Error.NotBlocked";
+constexpr const char* kAllowlisted = "org.rampart1.Error.Allowlisted";
+constexpr const char* kTooManyBlocks = "org.rampart1.Error.TooManyBlocks";
+constexpr const char* kInvalidConfig = "org.rampart1.Error.InvalidConfig";
+constexpr const char* kBackendFailed = "org.rampart1.Error.BackendFailed";
+
+constexpr const char* kManageBlocks = "org.rampart1.manage-blocks";
+constexpr const char* kSubmitAlerts = "org.rampart1.submit-alerts";
+constexpr const char* kReload = "org.rampart1.reload";
+
+// The enforcer speaks errno; callers get the documented D-Bus error names.
+const char* error_name(int code) {
+  switch (code) {
+    case EINVAL:
+      return kInvalidArgs;
+    case EPERM:
+      return kAllowlisted;  // allowlisted, or never blockable (loopback, multicast...)
+    case ENOENT:
+      return kNotBlocked;
+    case ENOSPC:
+      return kTooManyBlocks;
+    case ENOTSUP:
+      return "org.freedesktop.DBus.Error.NotSupported";
+    default:
+      return "org.freedesktop.DBus.Error.Failed";
+  }
+}
+
+int reply_error(sd_bus_message* call, const char* name, const std::string& message) {
+  return sd_bus_reply_method_errorf(call, name, "%s", message.c_str());
+}
+
+// The signals' "why": the enforcer's reasons, with a block deleted behind rampart's back
+// ("removed-externally") reported as "revoked" (someone revoked it, just not through us).
+const char* unblock_why(std::string_view detail) {
+  if (detail == "flushed") return "flushed";
+  if (detail == "replaced") return "replaced";
+  if (detail == "expired") return "expired";
+  return "revoked";
+}
+
+// An upper bound of one record's size in a reply: alignment, lengths, terminators.
+size_t record_size(const BlockView& v) {
+  return 96 + v.command.size() + v.reason.size() + v.backend.size();
+}
+
+std::optional<Address> parse_address(const char* text, sd_bus_error* e) {
+  auto a = Address::parse(text);
+  if (!a)
+    sd_bus_error_setf(e, kInvalidArgs, "\"%s\" is not an IPv4/IPv6 address or CIDR prefix", text);
+  return a;
+}
+
+// Alerts and reasons come from people's files: cap their size, drop one trailing newline.
+std::optional<std::string_view> checked_text(const char* text, size_t max, const char* what,
+                                             sd_bus_error* e) {
+  std::string_view s(text);
+  if (s.size() > max) {
+    sd_bus_error_setf(e, kInvalidArgs, "the %s is %zu bytes; at most %zu are accepted", what,
+                      s.size(), max);
+    return std::nullopt;
+  }
+  if (s.ends_with('\n')) s.remove_suffix(1);
+  if (s.ends_with('\r')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+// clang-format off
+const sd_bus_vtable BusApi::kVtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_PROPERTY("Version", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("ActiveBlocks", "u", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("AlertsReceived", "t", property_get, 0, 0),
+    SD_BUS_PROPERTY("AlertsRejected", "t", property_get, 0, 0),
+    SD_BUS_PROPERTY("Backends", "as", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("DryRun", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_METHOD_WITH_ARGS("ListBlocks", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sstuss)", blocks),
+                            method_list, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("ListBlocksAfter", SD_BUS_ARGS("s", address, "u", max),
+                            SD_BUS_RESULT("a(sstuss)", blocks), method_list_after,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetBlock", SD_BUS_ARGS("s", address),
+                            SD_BUS_RESULT("(sstuss)", block), method_get,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Block", SD_BUS_ARGS("s", address, "t", timeout_usec, "s", reason),
+                            SD_BUS_NO_RESULT, method_block, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Unblock", SD_BUS_ARGS("s", address), SD_BUS_NO_RESULT,
+                            method_unblock, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Flush", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", count), method_flush,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("SubmitAlert", SD_BUS_ARGS("s", alert),
+                            SD_BUS_RESULT("a(ss)", responses), method_submit,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("ExplainAlert", SD_BUS_ARGS("s", alert),
+                            SD_BUS_RESULT("s", explanation), method_explain,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_SIGNAL_WITH_ARGS("Blocked",
+                            SD_BUS_ARGS("s", address, "t", expiry_usec, "s", command,
+                                        "u", rule_id, "s", reason), 0),
+    SD_BUS_SIGNAL_WITH_ARGS("Unblocked", SD_BUS_ARGS("s", address, "s", why), 0),
+    SD_BUS_VTABLE_END,
+};
+// clang-format on
+
+BusApi::BusApi(Control& control, BusPtr bus)
+    : control_(control), bus_(std::move(bus)), authorizer_(bus_.get()) {}
+
+BusApi::~BusApi() = default;
+
+Result<std::unique_ptr<BusApi>> BusApi::open(sd_event* event, Control& control) {
+  sd_bus* raw = nullptr;
+  if (int r = sd_bus_open_system(&raw); r < 0) {
+    log_warning("the system bus is not reachable ({}); running without the D-Bus API",
+                strerror(-r));
+    return nullptr;
+  }
+  BusPtr bus(raw);
+  sd_bus_set_description(bus.get(), "rampartd");
+  std::unique_ptr<BusApi> api(new BusApi(control, std::move(bus)));
+  sd_bus* b = api->bus_.get();
+
+  sd_bus_slot* slot = nullptr;
+  if (int r = sd_bus_add_object_vtable(b, &slot, kBusPath, kBusInterface, kVtable, api.get());
+      r < 0)
+    return fail(-r, "cannot publish {} on the system bus: {}", kBusPath, strerror(-r));
+  api->object_slot_.reset(slot);
+  if (int r = sd_bus_attach_event(b, event, SD_EVENT_PRIORITY_NORMAL); r < 0)
+    return fail(-r, "cannot attach the system bus to the event loop: {}", strerror(-r));
+
+  sd_event_source* s = nullptr;
+  if (int r = sd_event_add_defer(event, &s, on_after_commit, api.get()); r < 0)
+    return fail(-r, "sd_event_add_defer: {}", strerror(-r));
+  api->after_commit_source_.reset(s);
+  // The daemon commits at IDLE priority; replies to changes go out right after that.
+  sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE + 1);
+  sd_event_source_set_enabled(s, SD_EVENT_OFF);
+  if (int r = sd_event_add_time(event, &s, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_properties_timer,
+                                api.get());
+      r < 0)
+    return fail(-r, "cannot add the D-Bus properties timer: {}", strerror(-r));
+  api->properties_timer_.reset(s);
+  sd_event_source_set_enabled(s, SD_EVENT_OFF);
+  api->announced_active_ = control.enforcer().active();
+
+  if (int r = sd_bus_request_name(b, kBusName, 0); r < 0) {
+    if (r == -EEXIST)
+      return fail(EEXIST, "{} is already owned on the system bus: is another rampartd running?",
+                  kBusName);
+    if (r == -EACCES || r == -EPERM)
+      return fail(EACCES,
+                  "the system bus does not allow this process to own {}: is {} "
+                  "installed in /usr/share/dbus-1/system.d and is rampartd running as root?",
+                  kBusName, "org.rampart1.conf");
+    log_warning("the system bus is not usable ({}); running without the D-Bus API", strerror(-r));
+    return nullptr;
+  }
+  log_info("D-Bus API ready: {} on the system bus", kBusName);
+  return api;
+}
+
+void BusApi::emit(const Event& e) {
+  switch (e.type) {
+    case EventType::Blocked:
+    case EventType::Refreshed:
+      if (e.address)
+        sd_bus_emit_signal(bus_.get(), kBusPath, kBusInterface, "Blocked", "stsus",
+                           e.address->str().c_str(), e.expiry_realtime_us,
+                           std::string(e.command).c_str(), e.rule_id,
+                           std::string(e.reason).c_str());
+      break;
+    case EventType::Expired:
+    case EventType::Unblocked:
+      if (e.address)
+        sd_bus_emit_signal(bus_.get(), kBusPath, kBusInterface, "Unblocked", "ss",
+                           e.address->str().c_str(),
+                           e.type == EventType::Expired ? "expired" : unblock_why(e.detail));
+      break;
+    case EventType::BackendFailure:
+    case EventType::Restored:
+      break;
+    case EventType::Skipped:
+    case EventType::Refused:
+      return;  // the number of blocks did not change
+  }
+  schedule_properties_changed();
+}
+
+// At most one PropertiesChanged per 100 ms, however many blocks come and go meanwhile.
+void BusApi::schedule_properties_changed() {
+  int enabled = SD_EVENT_OFF;
+  sd_event_source_get_enabled(properties_timer_.get(), &enabled);
+  if (enabled != SD_EVENT_OFF) return;
+  uint64_t now = 0;
+  sd_event_now(sd_event_source_get_event(properties_timer_.get()), CLOCK_MONOTONIC, &now);
+  uint64_t at = std::max(now, last_properties_us_ + 100000);
+  sd_event_source_set_time(properties_timer_.get(), at);
+  sd_event_source_set_enabled(properties_timer_.get(), SD_EVENT_ONESHOT);
+}
+
+int BusApi::on_properties_timer(sd_event_source*, uint64_t now, void* u) {
+  auto* self = static_cast<BusApi*>(u);
+  self->last_properties_us_ = now;
+  size_t active = self->control_.enforcer().active();
+  if (self->announced_active_ == active) return 0;
+  self->announced_active_ = active;
+  sd_bus_emit_properties_changed(self->bus_.get(), kBusPath, kBusInterface, "ActiveBlocks",
+                                 nullptr);
+  return 0;
+}
+
+void BusApi::after_commit(std::move_only_function<void()> reply) {
+  after_commit_.push_back(std::move(reply));
+  sd_event_source_set_enabled(after_commit_source_.get(), SD_EVENT_ONESHOT);
+}
+
+int BusApi::on_after_commit(sd_event_source*, void* u) {
+  auto* self = static_cast<BusApi*>(u);
+  auto replies = std::exchange(self->after_commit_, {});
+  for (auto& reply : replies) reply();
+  return 0;
+}
+
+int BusApi::authorized(sd_bus_message* call, const char* action, const char* what,
+                       std::function<void(sd_bus_message*, uint32_t)> then, sd_bus_error* error) {
+  int r = authorizer_.check(call, action, what,
+                            [then = std::move(then)](sd_bus_message* m, const BusVerdict& v) {
+                              if (!v.allowed) {
+                                reply_error(m, v.error_name.c_str(), v.error_message);
+                                return;
+                              }
+                              then(m, v.uid);
+                            });
+  if (r < 0)
+    return sd_bus_error_setf(error, "org.freedesktop.DBus.Error.AccessDenied",
+                             "Access denied: cannot check authorisation: %s", strerror(-r));
+  return 1;  // answered once polkit has spoken
+}
+
+BusApi::Page BusApi::page(const std::optional<Address>& after, size_t max) const {
+  constexpr size_t kChunk = 4096;
+  Page out;
+  size_t bytes = 0;
+  std::optional<Address> cursor = after;
+  while (true) {
+    std::vector<BlockView> chunk = control_.enforcer().list(cursor ? &*cursor : nullptr, kChunk);
+    bool more = chunk.size() == kChunk;
+    if (more) {
+      // list() resumes after a whole address: end each chunk on an address boundary.
+      size_t keep = chunk.size();
+      while (keep > 0 && chunk[keep - 1].address == chunk.back().address) --keep;
+      if (keep > 0) chunk.resize(keep);
+    }
+    for (BlockView& v : chunk) {
+      size_t size = record_size(v);
+      bool full = (max && out.blocks.size() >= max) || bytes + size > kMaxReplyBytes;
+      if (full) {
+        // Never split one address's blocks across pages: the next page starts after it.
+        bool split = !out.blocks.empty() && out.blocks.back().address == v.address;
+        if (split && out.blocks.front().address == v.address) {
+          out.blocks.push_back(std::move(v));  // one address larger than a page: keep it whole
+          continue;
+        }
+        while (split && out.blocks.back().address == v.address) out.blocks.pop_back();
+        out.truncated = true;
+        return out;
+      }
+      bytes += size;
+      out.blocks.push_back(std::move(v));
+    }
+    if (!more || out.blocks.empty()) return out;
+    cursor = out.blocks.back().address;
+  }
+}
+
+int BusApi::reply_blocks(sd_bus_message* call, const std::optional<Address>& after, size_t max,
+                         bool whole, sd_bus_error* error) {
+  Page p = page(after, max);
+  if (whole && p.truncated)
+    return sd_bus_error_setf(error, "org.freedesktop.DBus.Error.LimitsExceeded",
+                             "%zu active blocks do not fit in one reply; page with "
+                             "ListBlocksAfter (rampartctl list does)",
+                             control_.enforcer().active());
+  sd_bus_message* raw = nullptr;
+  int r = sd_bus_message_new_method_return(call, &raw);
+  if (r < 0) return r;
+  BusMessagePtr reply(raw);
+  r = sd_bus_message_open_container(raw, 'a', "(sstuss)");
+  for (size_t i = 0; r >= 0 && i < p.blocks.size(); ++i) {
+    const BlockView& v = p.blocks[i];
+    r = sd_bus_message_append(raw, "(sstuss)", v.address.str().c_str(), v.command.c_str(),
+                              v.expiry_realtime_us, v.rule_id, v.reason.c_str(), v.backend.c_str());
+  }
+  if (r >= 0) r = sd_bus_message_close_container(raw);
+  if (r >= 0) r = sd_bus_message_send(raw);
+  return r;
+}
+
+int BusApi::method_list(sd_bus_message* m, void* u, sd_bus_error* e) {
+  return static_cast<BusApi*>(u)->reply_blocks(m, std::nullopt, 0, true, e);
+}
+
+int BusApi::method_list_after(sd_bus_message* m, void* u, sd_bus_error* e) {
+  const char* after = nullptr;
+  uint32_t max = 0;
+  if (int r = sd_bus_message_read(m, "su", &after, &max); r < 0) return r;
+  std::optional<Address> cursor;
+  if (*after && !(cursor = parse_address(after, e))) return -EINVAL;
+  return static_cast<BusApi*>(u)->reply_blocks(m, cursor, max, false, e);
+}
+
+int BusApi::method_get(sd_bus_message* m, void* u, sd_bus_error* e) {
+  const char* text = nullptr;
+  if (int r = sd_bus_message_read(m, "s", &text); r < 0) return r;
+  auto address = parse_address(text, e);
+  if (!address) return -EINVAL;
+  auto v = static_cast<BusApi*>(u)->control_.enforcer().get(*address);
+  if (!v) return sd_bus_error_setf(e, kNotBlocked, "%s is not blocked", address->str().c_str());
+  return sd_bus_reply_method_return(m, "(sstuss)", v->address.str().c_str(), v->command.c_str(),
+                                    v->expiry_realtime_us, v->rule_id, v->reason.c_str(),
+                                    v->backend.c_str());
+}
+
+int BusApi::method_block(sd_bus_message* m, void* u, sd_bus_error* e) {
+  auto* self = static_cast<BusApi*>(u);
+  const char *text = nullptr, *reason_text = nullptr;
+  uint64_t timeout = 0;
+  if (int r = sd_bus_message_read(m, "sts", &text, &timeout, &reason_text); r < 0) return r;
+  auto address = parse_address(text, e);
+  if (!address) return -EINVAL;
+  auto reason = checked_text(reason_text, kMaxReasonBytes, "reason", e);
+  if (!reason) return -EINVAL;
+  for (char c : *reason)
+    if (static_cast<unsigned char>(c) < 0x20)
+      return sd_bus_error_set(e, kInvalidArgs, "the reason must be one line of printable text");
+  // Beyond ten years a timeout is a typo; 0 is the way to say "no timeout".
+  constexpr uint64_t kMaxTimeout = 10ull * 366 * 24 * 3600 * 1000000;
+  if (timeout > kMaxTimeout)
+    return sd_bus_error_set(e, kInvalidArgs,
+                            "the timeout is longer than ten years; use 0 for no timeout");
+  return self->authorized(
+      m, kManageBlocks, "blocking addresses",
+      [self, a = *address, timeout, why = std::string(*reason)](sd_bus_message* call,
+                                                                uint32_t uid) {
+        auto r = self->control_.enforcer().block(a, timeout, why, uid);
+        if (!r) {
+          reply_error(call, error_name(r.error().code), r.error().message);
+          return;
+        }
+        self->control_.commit_soon();
+        self->after_commit([self, a, call = BusMessagePtr(sd_bus_message_ref(call))] {
+          // The kernel may have refused what the table accepted (the log says why).
+          if (!self->control_.enforcer().get(a))
+            reply_error(call.get(), kBackendFailed,
+                        fmt::format("the firewall backend refused to block {}; see rampartd's log",
+                                    a.str()));
+          else
+            sd_bus_reply_method_return(call.get(), "");
+        });
+      },
+      e);
+}
+
+int BusApi::method_unblock(sd_bus_message* m, void* u, sd_bus_error* e) {
+  auto* self = static_cast<BusApi*>(u);
+  const char* text = nullptr;
+  if (int r = sd_bus_message_read(m, "s", &text); r < 0) return r;
+  auto address = parse_address(text, e);
+  if (!address) return -EINVAL;
+  return self->authorized(
+      m, kManageBlocks, "unblocking addresses",
+      [self, a = *address](sd_bus_message* call, uint32_t uid) {
+        if (auto r = self->control_.enforcer().unblock(a, uid); !r) {
+          reply_error(call, error_name(r.error().code), r.error().message);
+          return;
+        }
+        self->control_.commit_soon();
+        self->after_commit([call = BusMessagePtr(sd_bus_message_ref(call))] {
+          sd_bus_reply_method_return(call.get(), "");
+        });
+      },
+      e);
+}
+
+int BusApi::method_flush(sd_bus_message* m, void* u, sd_bus_error* e) {
+  auto* self = static_cast<BusApi*>(u);
+  return self->authorized(
+      m, kManageBlocks, "flushing all blocks",
+      [self](sd_bus_message* call, uint32_t uid) {
+        auto n = static_cast<uint32_t>(self->control_.enforcer().flush(uid));
+        self->control_.commit_soon();
+        self->after_commit([n, call = BusMessagePtr(sd_bus_message_ref(call))] {
+          sd_bus_reply_method_return(call.get(), "u", n);
+        });
+      },
+      e);
+}
+
+int BusApi::method_submit(sd_bus_message* m, void* u, sd_bus_error* e) {
+  auto* self = static_cast<BusApi*>(u);
+  const char* text = nullptr;
+  if (int r = sd_bus_message_read(m, "s", &text); r < 0) return r;
+  auto alert = checked_text(text, kMaxAlertBytes, "alert", e);
+  if (!alert) return -EINVAL;
+  return self->authorized(
+      m, kSubmitAlerts, "submitting alerts",
+      [self, line = std::string(*alert)](sd_bus_message* call, uint32_t) {
+        auto fired = self->control_.submit_alert(line);
+        if (!fired) {
+          reply_error(call, kInvalidArgs, fired.error().message);
+          return;
+        }
+        self->control_.commit_soon();
+        self->after_commit([f = std::move(*fired), call = BusMessagePtr(sd_bus_message_ref(call))] {
+          sd_bus_message* raw = nullptr;
+          if (sd_bus_message_new_method_return(call.get(), &raw) < 0) return;
+          BusMessagePtr reply(raw);
+          int r = sd_bus_message_open_container(raw, 'a', "(ss)");
+          for (size_t i = 0; r >= 0 && i < f.size(); ++i)
+            r = sd_bus_message_append(raw, "(ss)", f[i].first.c_str(), f[i].second.str().c_str());
+          if (r >= 0) r = sd_bus_message_close_container(raw);
+          if (r >= 0) sd_bus_message_send(raw);
+        });
+      },
+      e);
+}
+
+int BusApi::method_explain(sd_bus_message* m, void* u, sd_bus_error* e) {
+  const char* text = nullptr;
+  if (int r = sd_bus_message_read(m, "s", &text); r < 0) return r;
+  auto alert = checked_text(text, kMaxAlertBytes, "alert", e);
+  if (!alert) return -EINVAL;
+  auto explained = static_cast<BusApi*>(u)->control_.explain_alert(*alert);
+  if (!explained) return sd_bus_error_set(e, kInvalidArgs, explained.error().message.c_str());
+  return sd_bus_reply_method_return(m, "s", explained->c_str());
+}
+
+int BusApi::method_reload(sd_bus_message* m, void* u, sd_bus_error* e) {
+  auto* self = static_cast<BusApi*>(u);
+  return self->authorized(
+      m, kReload, "reloading the configuration",
+      [self](sd_bus_message* call, uint32_t uid) {
+        log_info("reload requested over D-Bus by uid {}", uid);
+        if (auto r = self->control_.reload(); !r) {
+          reply_error(call, kInvalidConfig, r.error().message);
+          return;
+        }
+        sd_bus_reply_method_return(call, "");
+      },
+      e);
+}
+
+int BusApi::property_get(sd_bus*, const char*, const char*, const char* property,
+                         sd_bus_message* reply, void* u, sd_bus_error*) {
+  Control& c = static_cast<BusApi*>(u)->control_;
+  std::string_view p(property);
+  if (p == "Version") return sd_bus_message_append(reply, "s", RAMPART_VERSION);
+  if (p == "ActiveBlocks")
+    return sd_bus_message_append(reply, "u", static_cast<uint32_t>(c.enforcer().active()));
+  if (p == "AlertsReceived")
+    return sd_bus_message_append(reply, "t", c.input_counters().alerts_received);
+  if (p == "AlertsRejected")
+    return sd_bus_message_append(reply, "t", c.input_counters().alerts_rejected);
+  if (p == "DryRun") return sd_bus_message_append(reply, "b", c.dry_run());
+  if (p == "Backends") {
+    int r = sd_bus_message_open_container(reply, 'a', "s");
+    for (const auto& b : c.backends())
+      if (r >= 0) r = sd_bus_message_append(reply, "s", b.c_str());
+    return r < 0 ? r : sd_bus_message_close_container(reply);
+  }
+  return -ENOENT;
+}
+
+}  // namespace rampart

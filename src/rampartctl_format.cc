@@ -1,0 +1,164 @@
+#include "rampartctl_format.h"
+
+#include <fmt/format.h>
+#include <time.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace rampart::ctl {
+
+namespace {
+
+constexpr uint64_t kSec = 1000000;
+
+struct Unit {
+  std::string_view name;
+  uint64_t usec;
+};
+// Longest names first so "ms" and "min" win over "m".
+constexpr Unit kUnits[] = {
+    {"weeks", 7 * 86400 * kSec},
+    {"week", 7 * 86400 * kSec},
+    {"w", 7 * 86400 * kSec},
+    {"days", 86400 * kSec},
+    {"day", 86400 * kSec},
+    {"d", 86400 * kSec},
+    {"hours", 3600 * kSec},
+    {"hour", 3600 * kSec},
+    {"h", 3600 * kSec},
+    {"minutes", 60 * kSec},
+    {"minute", 60 * kSec},
+    {"min", 60 * kSec},
+    {"ms", 1000},
+    {"m", 60 * kSec},
+    {"seconds", kSec},
+    {"second", kSec},
+    {"sec", kSec},
+    {"s", kSec},
+};
+
+}  // namespace
+
+std::optional<uint64_t> parse_timespan_usec(std::string_view text) {
+  if (text == "none" || text == "infinity" || text == "never") return 0;
+  uint64_t total = 0;
+  size_t i = 0;
+  bool any = false;
+  while (i < text.size()) {
+    if (text[i] == ' ') {
+      ++i;
+      continue;
+    }
+    if (!isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+    uint64_t n = 0;
+    while (i < text.size() && isdigit(static_cast<unsigned char>(text[i]))) {
+      if (n > UINT64_MAX / 10 / kSec) return std::nullopt;
+      n = n * 10 + uint64_t(text[i++] - '0');
+    }
+    while (i < text.size() && text[i] == ' ') ++i;
+    uint64_t unit = kSec;  // a bare number is seconds
+    for (const Unit& u : kUnits) {
+      if (text.substr(i).starts_with(u.name)) {
+        size_t end = i + u.name.size();
+        if (end < text.size() && isalpha(static_cast<unsigned char>(text[end]))) continue;
+        unit = u.usec;
+        i = end;
+        break;
+      }
+    }
+    if (i < text.size() && isalpha(static_cast<unsigned char>(text[i]))) return std::nullopt;
+    if (n > (UINT64_MAX - total) / unit) return std::nullopt;
+    total += n * unit;
+    any = true;
+  }
+  if (!any) return std::nullopt;
+  return total;
+}
+
+std::string format_duration(uint64_t usec) {
+  uint64_t s = usec / kSec;
+  const std::pair<uint64_t, const char*> parts[] = {
+      {s / 86400, "d"}, {s / 3600 % 24, "h"}, {s / 60 % 60, "m"}, {s % 60, "s"}};
+  std::string out;
+  int shown = 0;
+  for (const auto& [n, unit] : parts) {
+    if (shown == 0 && n == 0) continue;
+    if (shown == 1 && n == 0) break;
+    if (!out.empty()) out += ' ';
+    out += fmt::format("{}{}", n, unit);
+    if (++shown == 2) break;
+  }
+  return out.empty() ? "0s" : out;
+}
+
+std::string format_expiry(uint64_t expiry, uint64_t now) {
+  if (expiry == 0) return "never";
+  if (expiry <= now + kSec / 2) return "now";
+  return "in " + format_duration(expiry - now + kSec / 2);
+}
+
+std::string format_timestamp(uint64_t realtime_usec) {
+  time_t t = static_cast<time_t>(realtime_usec / kSec);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  char buf[64];
+  if (strftime(buf, sizeof buf, "%a %Y-%m-%d %H:%M:%S %Z", &tm) == 0) return "-";
+  return buf;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+        else
+          out += c;
+    }
+  }
+  out += '"';
+}
+
+void Table::render(std::string& out, bool header) const {
+  size_t ncol = headers_.size();
+  std::vector<size_t> width(ncol, 0);
+  for (size_t c = 0; c < ncol; ++c)
+    if (header) width[c] = headers_[c].size();
+  for (size_t i = 0; i < cells_.size(); ++i)
+    width[i % ncol] = std::max(width[i % ncol], std::max<size_t>(cells_[i].size(), 1));
+  auto cell = [&](std::string_view text, size_t c) {
+    if (text.empty()) text = "-";
+    out += text;
+    if (c + 1 < ncol) out.append(width[c] - text.size() + 1, ' ');
+  };
+  size_t line = ncol;
+  for (size_t w : width) line += w;
+  out.reserve(out.size() + line * (rows() + 1));
+  if (header) {
+    for (size_t c = 0; c < ncol; ++c) cell(headers_[c], c);
+    out += '\n';
+  }
+  for (size_t i = 0; i < cells_.size(); ++i) {
+    cell(cells_[i], i % ncol);
+    if (i % ncol == ncol - 1) out += '\n';
+  }
+}
+
+}  // namespace rampart::ctl

@@ -1,0 +1,42 @@
+// Text for people and scripts: time spans, relative expiry, tables and JSON, for rampartctl.
+// Pure functions, no D-Bus.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rampart::ctl {
+
+// "90" (seconds), "10m", "1h30m", "1h 30m", "2d", "1w", "500ms"; "0", "none" and "infinity"
+// mean no timeout (0). nullopt when the text is not a time span.
+std::optional<uint64_t> parse_timespan_usec(std::string_view text);
+
+// "9m 58s", "1h 30m", "2d 3h": the two largest units, rounded down.
+std::string format_duration(uint64_t usec);
+// "in 9m 58s", "never" (expiry 0), "now" (due or past).
+std::string format_expiry(uint64_t expiry_realtime_usec, uint64_t now_realtime_usec);
+// "Tue 2026-11-27 21:08:22 UTC" in local time.
+std::string format_timestamp(uint64_t realtime_usec);
+
+void append_json_string(std::string& out, std::string_view s);
+
+// Left-aligned columns; the last column is not padded. Built in one buffer, so 100,000 rows
+// print with one write.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
+  void reserve(size_t rows) { cells_.reserve(rows * headers_.size()); }
+  // Cells are appended row by row; an empty cell prints as "-".
+  void add(std::string cell) { cells_.push_back(std::move(cell)); }
+  size_t rows() const { return cells_.size() / headers_.size(); }
+  void render(std::string& out, bool header) const;
+
+ private:
+  std::vector<std::string> headers_;
+  std::vector<std::string> cells_;
+};
+
+}  // namespace rampart::ctl
