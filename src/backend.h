@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -37,6 +38,14 @@ class Backend {
   // daemon only has to update its own view at expiry.
   virtual bool expires_by_itself() const = 0;
   virtual ApplyResult apply(std::span<const Change> changes) = 0;
+
+  // Asynchronous backends (exec, firewalld) accept changes at once and report a failure
+  // later through this handler; synchronous ones report in ApplyResult.
+  using FailureHandler = std::function<void(const Change& change, const Error& error)>;
+  void set_failure_handler(FailureHandler handler) { on_failure_ = std::move(handler); }
+
+ protected:
+  FailureHandler on_failure_;
 };
 
 }  // namespace rampart

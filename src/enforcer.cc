@@ -213,29 +213,31 @@ void Enforcer::commit() {
     Backend* b = backends_[k];
     ApplyResult result = b->apply(p.changes);
     ++counters_.commits;
-    for (const auto& [i, error] : result.rejected) {
-      const Change& c = p.changes[i];
-      if (c.op == Change::Op::Delete) continue;  // already gone: the goal is reached
-      // The kernel refused the block: the table must not claim it is enforced.
-      auto [first, last] = table_.range(c.address);
-      std::vector<BlockKey> keys;
-      for (auto it = first; it != last; ++it)
-        if (it->second.kind == static_cast<CommandKind>(k)) keys.push_back(it->first);
-      for (const auto& key : keys) {
-        table_.remove(key);
-        ++counters_.backend_failures;
-        Event e{.type = EventType::BackendFailure,
-                .address = &c.address,
-                .command = command_names_[key.command],
-                .backend = b->name(),
-                .detail = error.message};
-        events_.emit(e);
-      }
-    }
+    for (const auto& [i, error] : result.rejected)
+      backend_failed(static_cast<CommandKind>(k), p.changes[i], error);
     p.changes.clear();
     p.index.clear();
   }
   pending_count_ = 0;
+}
+
+void Enforcer::backend_failed(CommandKind kind, const Change& change, const Error& error) {
+  if (change.op == Change::Op::Delete) return;  // already gone: the goal is reached
+  Backend* b = backend(kind);
+  auto [first, last] = table_.range(change.address);
+  std::vector<BlockKey> keys;
+  for (auto it = first; it != last; ++it)
+    if (it->second.kind == kind) keys.push_back(it->first);
+  for (const auto& key : keys) {
+    table_.remove(key);
+    ++counters_.backend_failures;
+    Event e{.type = EventType::BackendFailure,
+            .address = &change.address,
+            .command = command_names_[key.command],
+            .backend = b ? b->name() : to_string(kind),
+            .detail = error.message};
+    events_.emit(e);
+  }
 }
 
 void Enforcer::expire() {

@@ -92,6 +92,9 @@ class Enforcer {
 
   // Sends everything decided since the last commit, one batch per backend.
   void commit();
+  // A backend could not apply `change` (synchronously in commit(), or later for asynchronous
+  // backends): a refused add must not be claimed as a block.
+  void backend_failed(CommandKind kind, const Change& change, const Error& error);
   bool has_pending() const { return pending_count_ > 0; }
   size_t pending() const { return pending_count_; }
 
