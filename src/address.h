@@ -14,8 +14,8 @@
 namespace rampart {
 
 struct Address {
-  uint8_t family = AF_INET;  // AF_INET or AF_INET6
-  uint8_t prefix = 32;       // 32 or 128 for a host
+  uint8_t family = AF_INET;         // AF_INET or AF_INET6
+  uint8_t prefix = 32;              // 32 or 128 for a host
   std::array<uint8_t, 16> bytes{};  // network order; IPv4 uses the first 4
 
   // Accepts "a.b.c.d", IPv6 text, "::ffff:a.b.c.d" (becomes IPv4) and "ADDR/LEN". Host bits

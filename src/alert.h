@@ -26,8 +26,8 @@ struct Alert {
   AlertFormat format = AlertFormat::WazuhJson;
   std::optional<uint32_t> rule_id;
   int level = 0;
-  std::string groups;  // "g1,g2,g3," as OSSEC joins them (original case)
-  std::string srcip;   // as written in the alert ("" when absent)
+  std::string groups;              // "g1,g2,g3," as OSSEC joins them (original case)
+  std::string srcip;               // as written in the alert ("" when absent)
   std::optional<Address> address;  // srcip parsed as a single host (::ffff: unmapped)
   std::string user;
   std::string agent_id;  // "" when the alert names no agent

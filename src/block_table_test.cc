@@ -5,7 +5,9 @@
 namespace rampart {
 namespace {
 
-BlockKey key(const char* ip, CommandId cmd = 0) { return {*Address::parse(ip), cmd}; }
+BlockKey key(const char* ip, CommandId cmd = 0) {
+  return {*Address::parse(ip), cmd};
+}
 
 TEST(BlockTable, AddExtendNeverShorten) {
   BlockTable t;

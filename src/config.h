@@ -63,7 +63,7 @@ struct ActiveResponse {
   std::optional<int> level;
   std::vector<uint32_t> rules_id;
   std::vector<GroupPattern> rules_group;
-  std::optional<uint32_t> timeout_sec;        // nullopt: no timeout
+  std::optional<uint32_t> timeout_sec;           // nullopt: no timeout
   std::vector<uint32_t> repeated_offenders_min;  // at most 5 entries, minutes
   std::string file;
   int line = 0;

@@ -29,7 +29,8 @@ class Control {
   // Re-reads the configuration like SIGHUP; the error carries the config's error text.
   virtual Result<void> reload() = 0;
   // Parses one alert line (any supported format) and runs it through the full pipeline.
-  virtual Result<std::vector<std::pair<std::string, Address>>> submit_alert(std::string_view line) = 0;
+  virtual Result<std::vector<std::pair<std::string, Address>>> submit_alert(
+      std::string_view line) = 0;
   // Parses and explains, touching nothing.
   virtual Result<std::string> explain_alert(std::string_view line) = 0;
 

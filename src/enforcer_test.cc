@@ -37,8 +37,8 @@ class FakeBackend final : public Backend {
 class RecordingSink final : public EventSink {
  public:
   void emit(const Event& e) override {
-    lines.push_back(std::string(to_string(e.type)) + " " +
-                    (e.address ? e.address->str() : "-") + " " + std::string(e.detail));
+    lines.push_back(std::string(to_string(e.type)) + " " + (e.address ? e.address->str() : "-") +
+                    " " + std::string(e.detail));
   }
   std::vector<std::string> lines;
 };
@@ -79,7 +79,8 @@ struct Fixture : ::testing::Test {
 };
 
 TEST_F(Fixture, OneTurnIsOneBatchWithOneChangePerAddress) {
-  for (int i = 0; i < 100; ++i) enforcer.on_alert(alert(("203.0.113." + std::to_string(i)).c_str()));
+  for (int i = 0; i < 100; ++i)
+    enforcer.on_alert(alert(("203.0.113." + std::to_string(i)).c_str()));
   enforcer.on_alert(alert("203.0.113.1"));  // a repeat in the same turn
   EXPECT_EQ(enforcer.pending(), 100u);
   enforcer.commit();
@@ -198,8 +199,9 @@ TEST_F(Fixture, RepeatedOffendersLengthenTheBlock) {
 }
 
 TEST_F(Fixture, RestoreDoesNotTouchTheBackend) {
-  enforcer.restore(CommandKind::Firewall, {{*Address::parse("203.0.113.7"), "firewall-drop", 5712, 30000},
-                                           {*Address::parse("203.0.113.8"), "", 0, 0}});
+  enforcer.restore(CommandKind::Firewall,
+                   {{*Address::parse("203.0.113.7"), "firewall-drop", 5712, 30000},
+                    {*Address::parse("203.0.113.8"), "", 0, 0}});
   EXPECT_EQ(enforcer.active(), 2u);
   EXPECT_FALSE(enforcer.has_pending());
   EXPECT_EQ(enforcer.next_expiry(), clock.now + 30'000'000);

@@ -9,11 +9,16 @@ namespace rampart {
 
 std::string_view to_string(SkipReason reason) {
   switch (reason) {
-    case SkipReason::Allowlisted: return "allowlisted";
-    case SkipReason::NeverBlock: return "never-block";
-    case SkipReason::MissingSrcip: return "missing-srcip";
-    case SkipReason::MissingUser: return "missing-user";
-    case SkipReason::MissingFilename: return "missing-filename";
+    case SkipReason::Allowlisted:
+      return "allowlisted";
+    case SkipReason::NeverBlock:
+      return "never-block";
+    case SkipReason::MissingSrcip:
+      return "missing-srcip";
+    case SkipReason::MissingUser:
+      return "missing-user";
+    case SkipReason::MissingFilename:
+      return "missing-filename";
   }
   return "unknown";
 }

@@ -22,7 +22,13 @@ struct Response {
 };
 
 // An active-response whose filters matched but which must not act, and why.
-enum class SkipReason : uint8_t { Allowlisted, NeverBlock, MissingSrcip, MissingUser, MissingFilename };
+enum class SkipReason : uint8_t {
+  Allowlisted,
+  NeverBlock,
+  MissingSrcip,
+  MissingUser,
+  MissingFilename
+};
 std::string_view to_string(SkipReason reason);
 
 struct Skip {

@@ -26,9 +26,13 @@ bool stderr_is_journal() {
 
 }  // namespace
 
-void log_init() { g_journal = stderr_is_journal(); }
+void log_init() {
+  g_journal = stderr_is_journal();
+}
 
-void log_set_max_level(LogLevel level) { g_max = level; }
+void log_set_max_level(LogLevel level) {
+  g_max = level;
+}
 
 void log_write(LogLevel level, std::string_view message) {
   if (static_cast<int>(level) > static_cast<int>(g_max)) return;

@@ -23,11 +23,11 @@ struct NftElement {
 
 // Counters the tests and the bench read: a flood must be few batches, not one per element.
 struct NftCounters {
-  uint64_t batches = 0;    // sendmsg() of a whole transaction
-  uint64_t messages = 0;   // NEWSETELEM/DELSETELEM messages inside them
-  uint64_t elements = 0;   // elements carried
-  uint64_t rejected = 0;   // changes dropped after the kernel refused them
-  uint64_t resends = 0;    // batches sent again without the refused changes
+  uint64_t batches = 0;   // sendmsg() of a whole transaction
+  uint64_t messages = 0;  // NEWSETELEM/DELSETELEM messages inside them
+  uint64_t elements = 0;  // elements carried
+  uint64_t rejected = 0;  // changes dropped after the kernel refused them
+  uint64_t resends = 0;   // batches sent again without the refused changes
 };
 
 class NftBackend {

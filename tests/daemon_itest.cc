@@ -47,8 +47,8 @@ class DaemonTest : public ::testing::Test {
 
 TEST_F(DaemonTest, AlertsBecomeTimedElements) {
   ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
-  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.9"), wazuh_alert("2001:db8::9"),
-                           wazuh_alert("203.0.113.10", 5)}));
+  ASSERT_TRUE(daemon.send(
+      {wazuh_alert("203.0.113.9"), wazuh_alert("2001:db8::9"), wazuh_alert("203.0.113.10", 5)}));
   ASSERT_TRUE(appears("blocked4", "203.0.113.9")) << daemon.log();
   ASSERT_TRUE(appears("blocked6", "2001:db8::9")) << daemon.log();
   const SetElement* e = find("blocked4", "203.0.113.9");
@@ -103,9 +103,12 @@ TEST_F(DaemonTest, ShortTimeoutReallyExpires) {
   ASSERT_TRUE(appears("blocked4", "203.0.113.20"));
   EXPECT_TRUE(wait_until([&] { return find("blocked4", "203.0.113.20") == nullptr; },
                          std::chrono::seconds(5)));
-  EXPECT_TRUE(wait_until([&] {
-    return daemon.log().find("expired 203.0.113.20 (firewall-drop, nftables)") != std::string::npos;
-  }, std::chrono::seconds(3)))
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return daemon.log().find("expired 203.0.113.20 (firewall-drop, nftables)") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(3)))
       << daemon.log();
   EXPECT_EQ(daemon.stat("active"), 0u);
 }
@@ -136,8 +139,7 @@ TEST_F(DaemonTest, TwentyThousandAlertsAreBatched) {
   for (int i = 0; i < 20000; ++i)
     lines.push_back(wazuh_alert(fmt::format("2001:db8::{:x}:{:x}", i / 4096 + 1, i % 4096 + 1)));
   ASSERT_TRUE(daemon.send(lines));
-  ASSERT_TRUE(wait_until([&] { return set("blocked6").size() == 20000; },
-                         std::chrono::seconds(30)))
+  ASSERT_TRUE(wait_until([&] { return set("blocked6").size() == 20000; }, std::chrono::seconds(30)))
       << set("blocked6").size();
   EXPECT_EQ(daemon.stat("nft_elements"), 20000u);
   auto batches = daemon.stat("nft_batches");
@@ -177,8 +179,8 @@ TEST_F(DaemonTest, ReloadKeepsTheOldConfigWhenTheNewOneIsBroken) {
   daemon.dir().write("rampart.conf", "<ossec_config>" + kDrop + binding(600, 3) +
                                          daemon.rampart_section() + "</ossec_config>");
   daemon.signal(SIGHUP);
-  ASSERT_TRUE(wait_until(
-      [&] { return daemon.log().find("configuration reloaded") != std::string::npos; }));
+  ASSERT_TRUE(
+      wait_until([&] { return daemon.log().find("configuration reloaded") != std::string::npos; }));
   ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.51", 4)}));
   EXPECT_TRUE(appears("blocked4", "203.0.113.51"));
   EXPECT_EQ(set("blocked4").size(), 2u) << "the reload kept the existing block";
@@ -187,9 +189,9 @@ TEST_F(DaemonTest, ReloadKeepsTheOldConfigWhenTheNewOneIsBroken) {
 TEST_F(DaemonTest, DryRunTouchesNoFirewall) {
   ASSERT_EQ(daemon.start(kDrop + binding(600), {"--dry-run"}), "");
   ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.60")}));
-  ASSERT_TRUE(wait_until(
-      [&] { return daemon.log().find("dry-run: would add 203.0.113.60") != std::string::npos; }))
-      << daemon.log();
+  ASSERT_TRUE(wait_until([&] {
+    return daemon.log().find("dry-run: would add 203.0.113.60") != std::string::npos;
+  })) << daemon.log();
   EXPECT_FALSE(list_set(daemon.table(), "blocked4")) << "dry run created the table";
 }
 
@@ -199,16 +201,15 @@ TEST(CheckConfig, PrintsBindingsOrErrors) {
   TempDir dir;
   dir.write("good.conf", "<ossec_config>" + kDrop + binding(600) + "</ossec_config>");
   int status = -1;
-  std::string out = run(std::string(exe) + " --check-config --config " + dir.file("good.conf") +
-                            " 2>&1",
-                        &status);
+  std::string out = run(
+      std::string(exe) + " --check-config --config " + dir.file("good.conf") + " 2>&1", &status);
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("firewall-drop"), std::string::npos) << out;
   dir.write("bad.conf", "<ossec_config>\n" + kDrop +
                             "\n<active-response><command>nope</command><level>10</level>"
                             "</active-response></ossec_config>");
-  out = run(std::string(exe) + " --check-config --config " + dir.file("bad.conf") + " 2>&1",
-            &status);
+  out =
+      run(std::string(exe) + " --check-config --config " + dir.file("bad.conf") + " 2>&1", &status);
   EXPECT_EQ(status, 1) << out;
   EXPECT_NE(out.find("bad.conf:5"), std::string::npos) << out;
   EXPECT_NE(out.find("nope"), std::string::npos) << out;
