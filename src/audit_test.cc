@@ -183,7 +183,9 @@ TEST(JournalWriterTest, SendsAndQueuesWhenTheReaderIsBehind) {
       EXPECT_EQ(std::string(buf, 2), "N=");
       ++received;
     }
-    if (received < kRecords) ASSERT_GE(sd_event_run(event, 1000000), 0);
+    if (received < kRecords) {
+      ASSERT_GE(sd_event_run(event, 1000000), 0);
+    }
   }
   EXPECT_EQ(writer->queued(), 0u);
   EXPECT_EQ(writer->sent(), uint64_t(kRecords));

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <unordered_set>
 
 #include "alert.h"
 #include "audit.h"
@@ -15,10 +16,13 @@
 #include "clock.h"
 #include "control.h"
 #include "enforcer.h"
+#include "firewalld_backend.h"
 #include "handles.h"
+#include "host_addresses.h"
 #include "journal_input.h"
 #include "log.h"
 #include "nft_backend.h"
+#include "nft_monitor.h"
 #include "socket_input.h"
 
 namespace rampart {
@@ -30,10 +34,10 @@ Result<void> check_supported(const Config& config) {
   std::string errors;
   for (const auto& ar : config.responses) {
     const Command& cmd = config.commands[ar.command];
-    if (cmd.kind == CommandKind::Firewall) continue;
+    if (cmd.kind == CommandKind::Firewall || cmd.kind == CommandKind::Firewalld) continue;
     errors += fmt::format(
         "{}:{}: command \"{}\" runs \"{}\", which needs the {} backend; this build of rampart "
-        "only enforces firewall-drop (nftables). Bind firewall-drop instead, or disable this "
+        "only enforces firewall-drop (nftables or firewalld) and firewalld-drop. Bind firewall-drop instead, or disable this "
         "<active-response>\n",
         ar.file, ar.line, cmd.name, cmd.executable, to_string(cmd.kind));
   }
@@ -102,6 +106,18 @@ std::vector<RestoredBlock> restored_from(const std::vector<NftElement>& elements
   return out;
 }
 
+bool binds_firewalld_drop(const Config& config) {
+  for (const auto& ar : config.responses)
+    if (config.commands[ar.command].kind == CommandKind::Firewalld) return true;
+  return false;
+}
+
+// <firewall_backend>: auto means firewalld when it is on the system bus at start.
+bool firewall_goes_to_firewalld(const Settings& s) {
+  if (s.firewall_backend == FirewallBackend::Auto) return FirewalldBackend::running();
+  return s.firewall_backend == FirewallBackend::Firewalld;
+}
+
 std::string hostname() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0) return "localhost";
@@ -141,7 +157,11 @@ struct Daemon::Impl final : Control {
   EventSourcePtr sigterm, sigint, sighup, sigusr1;
 
   std::unique_ptr<NftBackend> nft;
+  std::unique_ptr<NftMonitor> nft_monitor;  // others' changes to our table
+  EventSourcePtr repair_timer;
+  uint64_t nft_repairs = 0;
   std::unique_ptr<Backend> firewall;
+  std::unique_ptr<FirewalldBackend> firewalld;  // firewall-drop here too when it is the choice
   std::unique_ptr<SocketInput> input;
   // HOOK(dbus): the D-Bus API object lives here.
   std::unique_ptr<BusApi> bus_api;  // null when no system bus is reachable
@@ -163,6 +183,9 @@ struct Daemon::Impl final : Control {
   void arm_expiry();
   Result<void> reload() override;
   void log_stats();
+  void read_host_addresses_now();
+  void repair_ruleset();
+  void elements_deleted(const std::vector<NftElement>& elements);
 
   // Control, for the D-Bus API.
   Enforcer& enforcer() override { return enforcer_; }
@@ -171,7 +194,8 @@ struct Daemon::Impl final : Control {
   Result<std::string> explain_alert(std::string_view line) override;
   InputCounters input_counters() const override { return {alerts_received, alerts_rejected}; }
   std::vector<std::string> backends() const override {
-    return {std::string(firewall ? firewall->name() : "none")};
+    Backend* b = enforcer_.backend(CommandKind::Firewall);
+    return {std::string(b ? b->name() : "none")};
   }
   bool dry_run() const override { return options.dry_run; }
   void update_status();
@@ -188,6 +212,10 @@ struct Daemon::Impl final : Control {
     auto* self = static_cast<Impl*>(u);
     self->enforcer_.expire();
     self->commit();
+    return 0;
+  }
+  static int on_repair(sd_event_source*, uint64_t, void* u) {
+    static_cast<Impl*>(u)->repair_ruleset();
     return 0;
   }
   static int on_status(sd_event_source* s, uint64_t usec, void* u) {
@@ -225,16 +253,41 @@ Result<void> Daemon::Impl::setup() {
   config = *loaded;
   for (const auto& w : config->warnings) log_warning("{}", w);
   enforcer_.set_config(config);
+  read_host_addresses_now();
   audit.config_loaded(*config, "loaded");
 
   sd_event* e = nullptr;
   if (int r = sd_event_default(&e); r < 0) return fail(-r, "sd_event_default: {}", strerror(-r));
   event.reset(e);
 
+  bool to_firewalld = !options.dry_run && firewall_goes_to_firewalld(config->settings);
   if (options.dry_run) {
     firewall = std::make_unique<DryRunBackend>();
+    enforcer_.set_backend(CommandKind::Firewalld, firewall.get());
     log_notice("dry run: decisions are logged, no firewall is touched");
-  } else {
+  } else if (to_firewalld || binds_firewalld_drop(*config)) {
+    const Settings& s = config->settings;
+    auto opened = FirewalldBackend::open(
+        event.get(), {s.firewalld_zone, s.firewalld_mode, s.state_directory + "/firewalld.state"});
+    if (!opened) return std::unexpected(opened.error());
+    firewalld = std::move(*opened);
+    std::vector<CommandKind> kinds{CommandKind::Firewalld};
+    if (to_firewalld) kinds.push_back(CommandKind::Firewall);
+    for (CommandKind kind : kinds) {
+      Backend* port = firewalld->port(kind);
+      port->set_failure_handler([this, kind](const Change& change, const Error& error) {
+        enforcer_.backend_failed(kind, change, error);
+        arm_expiry();
+      });
+      enforcer_.set_backend(kind, port);
+      enforcer_.restore(kind, firewalld->restored(kind));
+    }
+    log_info("firewalld backend: {} mode, zone {}{}",
+             s.firewalld_mode == FirewalldMode::Ipset ? "ipset" : "rich-rule",
+             firewalld->zone().empty() ? "<default, once firewalld runs>" : firewalld->zone(),
+             to_firewalld ? "; firewall-drop goes to firewalld" : "");
+  }
+  if (!options.dry_run && !to_firewalld) {
     auto opened = NftBackend::open(config->settings.nft_table);
     if (!opened) return std::unexpected(opened.error());
     nft = std::move(*opened);
@@ -244,8 +297,14 @@ Result<void> Daemon::Impl::setup() {
     firewall = std::make_unique<NftFirewall>(*nft);
     enforcer_.set_backend(CommandKind::Firewall, firewall.get());
     enforcer_.restore(CommandKind::Firewall, restored_from(*elements));
+    auto monitor = NftMonitor::open(
+        event.get(), nft->table(), nft->portid(),
+        {[this] { repair_ruleset(); },
+         [this](const std::vector<NftElement>& gone) { elements_deleted(gone); }});
+    if (!monitor) return std::unexpected(monitor.error());
+    nft_monitor = std::move(*monitor);
   }
-  enforcer_.set_backend(CommandKind::Firewall, firewall.get());
+  if (firewall) enforcer_.set_backend(CommandKind::Firewall, firewall.get());
 
   auto in = SocketInput::open(
       event.get(), config->settings.sockets, [this](std::string_view l) { on_line(l); },
@@ -377,11 +436,19 @@ Result<void> Daemon::Impl::reload() {
   } else if ((*loaded)->settings.nft_table != config->settings.nft_table ||
              (*loaded)->settings.sockets != config->settings.sockets) {
     result = fail(EINVAL, "<nftables><table> and <socket> cannot change on reload; restart rampartd");
+  } else if ((*loaded)->settings.firewall_backend != config->settings.firewall_backend ||
+             (*loaded)->settings.firewalld_zone != config->settings.firewalld_zone ||
+             (*loaded)->settings.firewalld_mode != config->settings.firewalld_mode ||
+             (binds_firewalld_drop(**loaded) && !firewalld && !options.dry_run)) {
+    result = fail(EINVAL, "<firewall_backend> and <firewalld> cannot change on reload, and "
+                          "firewalld-drop needs the firewalld backend from the start; restart "
+                          "rampartd");
   } else {
     commit();  // decisions made under the old config go out first
     config = *loaded;
     for (const auto& w : config->warnings) log_warning("{}", w);
     enforcer_.set_config(config);
+    read_host_addresses_now();
     audit.config_loaded(*config, "reloaded");
   }
   if (!result) audit.config_rejected(result.error(), false);
@@ -409,6 +476,49 @@ Result<std::string> Daemon::Impl::explain_alert(std::string_view line) {
   return enforcer_.engine().explain(a);
 }
 
+void Daemon::Impl::read_host_addresses_now() {
+  auto own = read_host_addresses();
+  if (!own) {
+    log_warning("{}; only loopback and the allowlist protect this host's addresses",
+                own.error().message);
+    return;
+  }
+  std::string text;
+  for (const Address& a : *own) text += (text.empty() ? "" : ", ") + a.str();
+  log_info("never blocking this host's {} addresses: {}", own->size(), text);
+  enforcer_.set_host_addresses(std::move(*own));
+}
+
+// Someone flushed the ruleset or deleted (part of) our table: rebuild it and put back every
+// live block with its remaining time. Blocks whose elements survived are not sent again.
+void Daemon::Impl::repair_ruleset() {
+  uint64_t start = clock.monotonic_us();
+  if (auto r = nft->ensure_ruleset(); !r) {
+    log_error("cannot re-create table inet {}: {}; retrying in 1 s", nft->table(),
+              r.error().message);
+    sd_event_source* s = nullptr;
+    if (sd_event_add_time_relative(event.get(), &s, CLOCK_MONOTONIC, 1000000, 0, on_repair,
+                                   this) >= 0)
+      repair_timer.reset(s);
+    return;
+  }
+  std::unordered_set<Address, AddressHash> present;
+  if (auto elements = nft->dump())
+    for (const auto& e : *elements) present.insert(e.address);
+  size_t queued = enforcer_.resync(CommandKind::Firewall,
+                                   [&](const Address& a) { return present.contains(a); });
+  commit();
+  ++nft_repairs;
+  log_warning("table inet {} was removed or changed by someone else: re-created it and re-added "
+              "{} blocks in {} ms",
+              nft->table(), queued, (clock.monotonic_us() - start) / 1000);
+}
+
+void Daemon::Impl::elements_deleted(const std::vector<NftElement>& elements) {
+  for (const auto& e : elements) enforcer_.forget(CommandKind::Firewall, e.address);
+  arm_expiry();
+}
+
 void Daemon::Impl::log_stats() {
   const auto& c = enforcer_.counters();
   std::string nft_stats;
@@ -417,6 +527,16 @@ void Daemon::Impl::log_stats() {
     nft_stats = fmt::format(" nft_batches={} nft_messages={} nft_elements={} nft_rejected={} "
                             "nft_resends={}",
                             n.batches, n.messages, n.elements, n.rejected, n.resends);
+    if (nft_monitor)
+      nft_stats += fmt::format(" nft_repairs={} nft_external_deletes={} nft_notify_overruns={}",
+                               nft_repairs, nft_monitor->counters().elements_deleted,
+                               nft_monitor->counters().overruns);
+  }
+  if (firewalld) {
+    const auto& f = firewalld->counters();
+    nft_stats += fmt::format(" firewalld_calls={} firewalld_failures={} firewalld_reapplies={} "
+                             "firewalld_stale={}",
+                             f.calls, f.failures, f.reapplies, f.stale);
   }
   log_info("stats: active={} alerts_received={} alerts_rejected={} responses={} blocked={} "
            "refreshed={} expired={} unblocked={} skipped={} refused={} backend_failures={} "

@@ -55,6 +55,7 @@ Enforcer::Enforcer(const Clock& clock, EventSink& events) : clock_(clock), event
 void Enforcer::set_config(std::shared_ptr<const Config> config) {
   config_ = std::move(config);
   engine_ = std::make_unique<Engine>(*config_);
+  engine_->set_host_addresses(&host_addresses_);
   table_.set_max_blocks(config_->settings.max_blocks);
 }
 
@@ -296,6 +297,11 @@ Result<BlockView> Enforcer::block(const Address& address, uint64_t timeout_usec,
   }
   if (auto why = never_block_reason(address, s.allow_link_local))
     return refuse(EPERM, fmt::format("{} is {} and is never blocked", address.str(), *why));
+  for (const Address& own : host_addresses_)
+    if (address.contains(own))
+      return refuse(EPERM, fmt::format("{} is{} an address of this host ({}) and is never blocked",
+                                       address.str(), address.is_host() ? "" : " or contains",
+                                       own.str()));
   for (const Address& p : config_->allowlist.prefixes())
     if (p.contains(address) || address.contains(p))
       return refuse(EPERM, fmt::format("{} is allowlisted by {}", address.str(), p.str()));
@@ -357,6 +363,24 @@ void Enforcer::forget(CommandKind kind, const Address& address) {
     table_.remove(key);
     emit_unblocked(key, block, UnblockWhy::External, std::nullopt);
   }
+}
+
+size_t Enforcer::resync(CommandKind kind, const std::function<bool(const Address&)>& present) {
+  size_t queued = 0;
+  const Address* last = nullptr;
+  for (const auto& [key, block] : table_.blocks()) {
+    if (block.kind != kind || (last && *last == key.address)) continue;
+    last = &key.address;
+    if (present && present(key.address)) continue;
+    sync(kind, key.address, block.rule_id);
+    ++queued;
+  }
+  return queued;
+}
+
+void Enforcer::set_host_addresses(std::vector<Address> addresses) {
+  host_addresses_ = std::move(addresses);
+  if (engine_) engine_->set_host_addresses(&host_addresses_);
 }
 
 std::vector<BlockView> Enforcer::list(const Address* after, size_t max) const {

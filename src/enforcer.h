@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,6 +85,14 @@ class Enforcer {
   size_t flush(std::optional<uint32_t> caller_uid);
   // A backend reports that `address` vanished outside rampart: forget it, do not re-add.
   void forget(CommandKind kind, const Address& address);
+  // The backend lost its state (someone flushed the firewall): queues an add of every live
+  // block of `kind` with its remaining time, except addresses for which `present` says the
+  // backend still has them. Returns how many addresses were queued.
+  size_t resync(CommandKind kind, const std::function<bool(const Address&)>& present = {});
+
+  // This host's own addresses are never blocked (like loopback); set at start and on reload.
+  void set_host_addresses(std::vector<Address> addresses);
+  const std::vector<Address>& host_addresses() const { return host_addresses_; }
 
   // Moves blocks whose time has come out of the table (deleting them where the backend does
   // not expire by itself). Call from the expiry timer.
@@ -130,6 +139,7 @@ class Enforcer {
   std::array<Pending, 4> pending_;
   size_t pending_count_ = 0;
   Decision decision_;  // reused across alerts
+  std::vector<Address> host_addresses_;
   EnforcerCounters counters_;
 };
 

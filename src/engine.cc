@@ -74,6 +74,13 @@ std::optional<std::string> Engine::location_mismatch(const ActiveResponse& ar,
                      alert.agent_id.empty() ? "(none)" : alert.agent_id);
 }
 
+const Address* Engine::host_address(const Address& a) const {
+  if (!host_) return nullptr;
+  for (const Address& own : *host_)
+    if (own == a) return &own;
+  return nullptr;
+}
+
 void Engine::decide(const Alert& alert, Decision& out) const {
   out.clear();
   if (alert.level <= 0) return;
@@ -101,6 +108,10 @@ void Engine::decide(const Alert& alert, Decision& out) const {
     }
     if (auto why = never_block_reason(*alert.address, config_.settings.allow_link_local)) {
       out.skips.push_back({i, SkipReason::NeverBlock, std::string(*why)});
+      continue;
+    }
+    if (const Address* own = host_address(*alert.address)) {
+      out.skips.push_back({i, SkipReason::NeverBlock, "address of this host " + own->str()});
       continue;
     }
     auto same = std::find_if(out.responses.begin(), out.responses.end(),

@@ -58,6 +58,10 @@ class Engine {
   std::string explain(const Alert& alert) const;
 
   const Config& config() const { return config_; }
+  // This host's own addresses (owned by the caller, may be null): skipped like loopback.
+  void set_host_addresses(const std::vector<Address>* addresses) { host_ = addresses; }
+  // The host address equal to `a`, if any.
+  const Address* host_address(const Address& a) const;
 
  private:
   // nullopt when the filters (level, rules_id, rules_group) match; otherwise which one failed.
@@ -66,6 +70,7 @@ class Engine {
   std::optional<std::string> location_mismatch(const ActiveResponse& ar, const Alert& alert) const;
 
   const Config& config_;
+  const std::vector<Address>* host_ = nullptr;
 };
 
 }  // namespace rampart

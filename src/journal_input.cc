@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -112,7 +113,9 @@ void JournalInput::seek_tail() {
   // Since systemd 254, next() after seek_tail() returns the last entry again; before, it
   // returns nothing. Stepping back onto the last entry first is right for both.
   sd_journal_seek_tail(journal_.get());
-  sd_journal_previous(journal_.get());
+  // No matching entry at all: then systemd 252 never leaves the tail position, and every
+  // matching entry that appears is new, so reading from the head is the same and works.
+  if (sd_journal_previous(journal_.get()) <= 0) sd_journal_seek_head(journal_.get());
   current_unread_ = false;
 }
 
@@ -213,6 +216,7 @@ int JournalInput::on_defer(sd_event_source*, void* userdata) {
 }
 
 void JournalInput::read_chunk() {
+  if (caught_up_ || backlog_entries_ == 0) backlog_start_us_ = now_us();
   size_t n = 0;
   bool more = true;
   while (n < kChunk) {
@@ -237,7 +241,17 @@ void JournalInput::read_chunk() {
     }
   }
   caught_up_ = !more;
-  if (more) wake();
+  backlog_entries_ += n;
+  if (more) {
+    wake();
+  } else {
+    if (backlog_entries_ > kChunk) {
+      double s = double(now_us() - backlog_start_us_) / 1e6;
+      log_info("journal: caught up after reading {} entries in {:.2f} s ({:.0f} entries/s)",
+               backlog_entries_, s, backlog_entries_ / std::max(s, 1e-6));
+    }
+    backlog_entries_ = 0;
+  }
   // Nothing waits for the backends (the alerts decided nothing, or it was committed
   // already): the position may move now.
   if (n > 0 && !pending_()) committed();

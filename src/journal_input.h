@@ -90,6 +90,8 @@ class JournalInput {
   bool current_unread_ = false;  // positioned on an entry not yet handed on
   bool caught_up_ = false;
   bool warned_save_ = false;
+  uint64_t backlog_entries_ = 0;  // read since the last time the input was caught up
+  uint64_t backlog_start_us_ = 0;
   JournalCounters counters_;
 };
 

@@ -404,6 +404,9 @@ const NftCounters& NftBackend::counters() const {
 const std::string& NftBackend::table() const {
   return impl_->table;
 }
+uint32_t NftBackend::portid() const {
+  return impl_->portid;
+}
 
 Result<void> NftBackend::ensure_ruleset() {
   for (int attempt = 0; attempt < kMaxRetries; ++attempt) {

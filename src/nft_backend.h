@@ -55,6 +55,8 @@ class NftBackend {
 
   const NftCounters& counters() const;
   const std::string& table() const;
+  // The netlink port id of this socket: nftables notifications of our own changes carry it.
+  uint32_t portid() const;
 
  private:
   struct Impl;

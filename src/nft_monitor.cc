@@ -1,0 +1,197 @@
+#include "nft_monitor.h"
+
+#include <arpa/inet.h>  // before the linux/ headers, which clash with it otherwise
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+#include "handles.h"
+#include "log.h"
+#include "nft_batch.h"
+
+namespace rampart {
+namespace {
+
+// Room for the notifications of one large transaction of ours (the kernel coalesces them into
+// page-sized messages, well under 200 bytes per element) so a flood rarely overruns it.
+constexpr int kReceiveBuffer = 32 << 20;
+
+struct Names {
+  std::string_view table;
+  std::string_view object;  // set name for sets and elements
+};
+
+// Attribute 1 is the table name in every table/chain/rule/set/element message; 2 is the set
+// name in set and element messages.
+Names names(const nlmsghdr* nlh, bool with_object) {
+  std::pair<Names, bool> ctx{{}, with_object};
+  mnl_attr_parse(
+      nlh, sizeof(nfgenmsg),
+      [](const nlattr* attr, void* p) {
+        auto* c = static_cast<std::pair<Names, bool>*>(p);
+        uint16_t type = mnl_attr_get_type(attr);
+        if ((type == 1 || (type == 2 && c->second)) &&
+            mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+          std::string_view v = mnl_attr_get_str(attr);
+          (type == 1 ? c->first.table : c->first.object) = v;
+        }
+        return MNL_CB_OK;
+      },
+      &ctx);
+  return ctx.first;
+}
+
+std::optional<NftSetKind> set_kind(std::string_view name) {
+  for (NftSetKind k : kNftSetKinds)
+    if (nft_set_name(k) == name) return k;
+  return std::nullopt;
+}
+
+}  // namespace
+
+void NftChangeTracker::reset() {
+  ours_ = false;
+  touched_ = false;
+  current_ = {};
+  for (auto& c : deleted_) c.reset();
+}
+
+std::optional<NftForeignChange> NftChangeTracker::feed(const nlmsghdr* nlh) {
+  if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES) return std::nullopt;
+  uint16_t type = nlh->nlmsg_type & 0xff;
+  if (type == NFT_MSG_NEWGEN) {
+    std::optional<NftForeignChange> out;
+    if (ours_ && touched_) ++own_ignored_;
+    if (!ours_ && touched_) {
+      if (!current_.ruleset_lost)
+        for (auto& c : deleted_)
+          if (c)
+            for (NftElement& e : c->finish()) current_.deleted.push_back(std::move(e));
+      out = std::move(current_);
+    }
+    reset();
+    return out;
+  }
+  if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(nfgenmsg)) return std::nullopt;
+  const auto* gen = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
+  if (gen->nfgen_family != NFPROTO_INET) return std::nullopt;
+  bool lost = type == NFT_MSG_DELTABLE || type == NFT_MSG_DELCHAIN || type == NFT_MSG_DELRULE ||
+              type == NFT_MSG_DELSET;
+  if (!lost && type != NFT_MSG_DELSETELEM) return std::nullopt;
+  Names n = names(nlh, type == NFT_MSG_DELSETELEM);
+  if (n.table != table_) return std::nullopt;
+  touched_ = true;
+  current_.portid = nlh->nlmsg_pid;
+  if (nlh->nlmsg_pid == own_portid_ && own_portid_ != 0) ours_ = true;
+  if (ours_) return std::nullopt;
+  if (lost) {
+    current_.ruleset_lost = true;
+    return std::nullopt;
+  }
+  auto kind = set_kind(n.object);
+  if (!kind) return std::nullopt;
+  auto& collector = deleted_[size_t(*kind)];
+  if (!collector) collector = std::make_unique<NftElementCollector>(*kind);
+  // The collector reads dump replies (NEWSETELEM); a deletion carries the same attributes.
+  std::vector<char> copy(reinterpret_cast<const char*>(nlh),
+                         reinterpret_cast<const char*>(nlh) + nlh->nlmsg_len);
+  auto* h = reinterpret_cast<nlmsghdr*>(copy.data());
+  h->nlmsg_type = static_cast<uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWSETELEM);
+  collector->add(h);
+  return std::nullopt;
+}
+
+struct NftMonitor::Impl {
+  MnlSocketPtr nl;
+  EventSourcePtr source;
+  NftChangeTracker tracker;
+  Handlers handlers;
+  NftMonitorCounters counters;
+  std::vector<char> rx = std::vector<char>(size_t{1} << 17);
+
+  Impl(std::string table, uint32_t own) : tracker(std::move(table), own) {}
+  int fd() const { return mnl_socket_get_fd(nl.get()); }
+
+  static int on_io(sd_event_source*, int, uint32_t, void* p) {
+    static_cast<Impl*>(p)->drain();
+    return 0;
+  }
+
+  void drain() {
+    bool lost = false;
+    std::vector<NftElement> deleted;
+    while (true) {
+      ssize_t n = recv(fd(), rx.data(), rx.size(), MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        if (errno == ENOBUFS) {
+          // Some notifications are gone: whatever they said, rebuilding is safe.
+          ++counters.overruns;
+          tracker.discard();
+          lost = true;
+          continue;
+        }
+        if (errno != EAGAIN) log_warning("reading nftables notifications: {}", strerror(errno));
+        break;
+      }
+      int len = static_cast<int>(n);
+      for (auto* nlh = reinterpret_cast<const nlmsghdr*>(rx.data()); mnl_nlmsg_ok(nlh, len);
+           nlh = mnl_nlmsg_next(nlh, &len)) {
+        ++counters.notifications;
+        auto change = tracker.feed(nlh);
+        if (!change) continue;
+        if (change->ruleset_lost) {
+          ++counters.ruleset_lost;
+          log_warning("table inet {} was changed by another process (port id {})", tracker.table(),
+                      change->portid);
+          lost = true;
+        }
+        counters.elements_deleted += change->deleted.size();
+        std::move(change->deleted.begin(), change->deleted.end(), std::back_inserter(deleted));
+      }
+    }
+    counters.own_ignored = tracker.own_ignored();
+    // Deletions first: a block an administrator lifted must not come back with the rebuild.
+    if (!deleted.empty() && handlers.elements_deleted) handlers.elements_deleted(deleted);
+    if (lost && handlers.ruleset_lost) handlers.ruleset_lost();
+  }
+};
+
+Result<std::unique_ptr<NftMonitor>> NftMonitor::open(sd_event* event, std::string table,
+                                                     uint32_t own_portid, Handlers handlers) {
+  auto impl = std::make_unique<Impl>(std::move(table), own_portid);
+  impl->handlers = std::move(handlers);
+  impl->nl.reset(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK));
+  if (!impl->nl)
+    return fail(errno, "opening a netfilter netlink socket for notifications: {}", strerror(errno));
+  if (mnl_socket_bind(impl->nl.get(), 0, MNL_SOCKET_AUTOPID) < 0)
+    return fail(errno, "binding the nftables notification socket: {}", strerror(errno));
+  unsigned group = NFNLGRP_NFTABLES;
+  if (mnl_socket_setsockopt(impl->nl.get(), NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
+    return fail(errno, "subscribing to nftables notifications: {}", strerror(errno));
+  int size = kReceiveBuffer / 2;  // the kernel doubles it
+  if (setsockopt(impl->fd(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+    setsockopt(impl->fd(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  sd_event_source* s = nullptr;
+  if (int r = sd_event_add_io(event, &s, impl->fd(), EPOLLIN, Impl::on_io, impl.get()); r < 0)
+    return fail(-r, "watching nftables notifications: {}", strerror(-r));
+  impl->source.reset(s);
+  // Before inputs and commits of the same loop turn: adds into a vanished set would fail.
+  sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IMPORTANT);
+  return std::unique_ptr<NftMonitor>(new NftMonitor(std::move(impl)));
+}
+
+NftMonitor::NftMonitor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+NftMonitor::~NftMonitor() = default;
+
+const NftMonitorCounters& NftMonitor::counters() const {
+  return impl_->counters;
+}
+
+}  // namespace rampart
