@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "address.h"
+#include "alert.h"
 #include "error.h"
 
 namespace rampart {
@@ -20,6 +22,12 @@ struct Change {
   Address address;          // a host, or a prefix (nftables keeps those in the *_net sets)
   uint64_t timeout_ms = 0;  // Add: remaining lifetime; 0 = no timeout. Re-adding refreshes.
   std::string comment;      // Add: stored with the element ("firewall-drop:5712")
+  // The <command> of the block. Exec blocks are per (command, address), as wazuh-execd keys
+  // them; for the other kinds it is the command of the address's longest block.
+  std::string command;
+  // Exec Add: the alert the script is given (a repeat of an active block only moves its
+  // deadline and does not need it).
+  std::shared_ptr<const Alert> alert;
 };
 
 struct ApplyResult {

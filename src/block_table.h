@@ -99,6 +99,10 @@ class OffenderCounts {
   // Records one offence at `now_sec` and returns how many offences (this one included) the key
   // has had since it was last quiet for `reset_sec`.
   uint32_t record(const BlockKey& key, uint64_t now_sec, uint64_t reset_sec);
+  // Puts back a count kept across a restart.
+  void set(const BlockKey& key, uint32_t count, uint64_t last_sec) {
+    counts_[key] = Entry{count, last_sec};
+  }
   size_t size() const { return counts_.size(); }
 
  private:

@@ -94,6 +94,11 @@ void Enforcer::restore(CommandKind kind, const std::vector<RestoredBlock>& block
   events_.emit(e);
 }
 
+void Enforcer::restore_offence(std::string_view command, const Address& address, uint32_t count,
+                               uint64_t last_sec) {
+  offenders_.set(BlockKey{address, command_id(command)}, count, last_sec);
+}
+
 void Enforcer::on_alert(const Alert& alert, std::vector<std::pair<std::string, Address>>* fired) {
   ++counters_.alerts;
   engine_->decide(alert, decision_);
@@ -124,8 +129,11 @@ void Enforcer::on_alert(const Alert& alert, std::vector<std::pair<std::string, A
     BlockKey key{r.address, command_id(cmd.name)};
     std::optional<uint32_t> timeout = r.timeout_sec;
     if (!ar.repeated_offenders_min.empty()) {
-      uint32_t n = offenders_.record(key, now / 1000000,
-                                     config.settings.repeated_offenders_reset_sec);
+      // Wall-clock seconds: the counts are kept across restarts (and reboots).
+      uint64_t now_sec = clock_.realtime_us() / 1000000;
+      uint32_t n =
+          offenders_.record(key, now_sec, config.settings.repeated_offenders_reset_sec);
+      if (on_offence_) on_offence_(cmd.name, r.address, n, now_sec);
       timeout = offence_timeout(timeout, ar.repeated_offenders_min, n);
     }
     Event e{.address = &r.address,
@@ -170,7 +178,10 @@ void Enforcer::on_alert(const Alert& alert, std::vector<std::pair<std::string, A
     }
     e.expiry_realtime_us = clock_.to_realtime(expiry);
     events_.emit(e);
-    sync(cmd.kind, r.address, alert.rule_id.value_or(0));
+    if (cmd.kind == CommandKind::Exec)
+      sync_exec(key, alert.rule_id.value_or(0), &alert);
+    else
+      sync(cmd.kind, r.address, alert.rule_id.value_or(0));
     if (fired) fired->emplace_back(cmd.name, r.address);
   }
 }
@@ -195,9 +206,44 @@ void Enforcer::sync(CommandKind kind, const Address& address, uint32_t rule_id) 
     change.timeout_ms = expiry == 0 ? 0 : kernel_timeout_ms(expiry - std::min(expiry, now));
     change.comment = fmt::format("{}:{}", command_names_[longest->first.command],
                                  longest->second.rule_id ? longest->second.rule_id : rule_id);
+    change.command = command_names_[longest->first.command];
   }
+  queue(kind, BlockKey{address, kAnyCommand}, std::move(change));
+}
+
+void Enforcer::sync_exec(const BlockKey& key, uint32_t rule_id, const Alert* alert) {
+  if (!backend(CommandKind::Exec)) return;
+  Change change;
+  change.address = key.address;
+  change.command = command_names_[key.command];
+  if (const Block* block = table_.find(key)) {
+    uint64_t now = clock_.monotonic_us();
+    change.op = Change::Op::Add;
+    change.timeout_ms =
+        block->expiry_us == 0 ? 0 : kernel_timeout_ms(block->expiry_us - std::min(block->expiry_us, now));
+    change.comment = fmt::format("{}:{}", change.command, block->rule_id ? block->rule_id : rule_id);
+    if (alert) change.alert = std::make_shared<const Alert>(*alert);
+  } else {
+    change.op = Change::Op::Delete;
+  }
+  Pending& p = pending_[slot(CommandKind::Exec)];
+  // A repeat in the same turn keeps the alert of the add it follows.
+  if (auto it = p.index.find(key); it != p.index.end() && !change.alert &&
+                                   change.op == Change::Op::Add)
+    change.alert = p.changes[it->second].alert;
+  queue(CommandKind::Exec, key, std::move(change));
+}
+
+void Enforcer::sync_key(CommandKind kind, const BlockKey& key, uint32_t rule_id) {
+  if (kind == CommandKind::Exec)
+    sync_exec(key, rule_id, nullptr);
+  else
+    sync(kind, key.address, rule_id);
+}
+
+void Enforcer::queue(CommandKind kind, const BlockKey& key, Change change) {
   Pending& p = pending_[slot(kind)];
-  auto [it, inserted] = p.index.try_emplace(address, p.changes.size());
+  auto [it, inserted] = p.index.try_emplace(key, p.changes.size());
   if (inserted) {
     p.changes.push_back(std::move(change));
     ++pending_count_;
@@ -227,8 +273,12 @@ void Enforcer::backend_failed(CommandKind kind, const Change& change, const Erro
   Backend* b = backend(kind);
   auto [first, last] = table_.range(change.address);
   std::vector<BlockKey> keys;
+  // An exec add fails for its own (command, address) only.
+  auto only = command_ids_.find(change.command);
+  bool one_command = kind == CommandKind::Exec && only != command_ids_.end();
   for (auto it = first; it != last; ++it)
-    if (it->second.kind == kind) keys.push_back(it->first);
+    if (it->second.kind == kind && (!one_command || it->first.command == only->second))
+      keys.push_back(it->first);
   for (const auto& key : keys) {
     table_.remove(key);
     ++counters_.backend_failures;
@@ -255,7 +305,7 @@ void Enforcer::expire() {
             .detail = "expired",
             .rule_id = block.rule_id};
     events_.emit(e);
-    if (b && !b->expires_by_itself()) sync(block.kind, key.address, block.rule_id);
+    if (b && !b->expires_by_itself()) sync_key(block.kind, key, block.rule_id);
   }
 }
 
@@ -340,7 +390,7 @@ Result<void> Enforcer::unblock(const Address& address, std::optional<uint32_t> c
     table_.remove(key);
     emit_unblocked(key, block, UnblockWhy::Revoked, caller_uid);
   }
-  for (const auto& [key, block] : gone) sync(block.kind, key.address, 0);
+  for (const auto& [key, block] : gone) sync_key(block.kind, key, 0);
   return {};
 }
 
@@ -349,7 +399,7 @@ size_t Enforcer::flush(std::optional<uint32_t> caller_uid) {
   table_.clear();
   for (const auto& [key, block] : gone) {
     emit_unblocked(key, block, UnblockWhy::Flushed, caller_uid);
-    sync(block.kind, key.address, 0);
+    sync_key(block.kind, key, 0);
   }
   return gone.size();
 }

@@ -73,6 +73,15 @@ class Enforcer {
   // Puts blocks found in a backend into the table without changing the backend.
   void restore(CommandKind kind, const std::vector<RestoredBlock>& blocks);
 
+  // Repeated-offender counts (CLOCK_REALTIME seconds, so they outlive a reboot): every offence
+  // is reported to the observer (the state store), and restore_offence() puts a stored count
+  // back at start.
+  using OffenceObserver = std::function<void(std::string_view command, const Address& address,
+                                             uint32_t count, uint64_t last_sec)>;
+  void set_offence_observer(OffenceObserver observer) { on_offence_ = std::move(observer); }
+  void restore_offence(std::string_view command, const Address& address, uint32_t count,
+                       uint64_t last_sec);
+
   // The alert path. Returns the (command, address) responses that fired.
   void on_alert(const Alert& alert, std::vector<std::pair<std::string, Address>>* fired = nullptr);
 
@@ -114,9 +123,17 @@ class Enforcer {
   const EnforcerCounters& counters() const { return counters_; }
 
  private:
+  // Pending changes are per address; exec ones per (command, address), since every exec
+  // command runs its own script (kAnyCommand stands for "every command" in the key).
+  static constexpr CommandId kAnyCommand = UINT16_MAX;
+  struct PendingKeyHash {
+    size_t operator()(const BlockKey& k) const noexcept {
+      return AddressHash{}(k.address) ^ (size_t{k.command} * 0x9e3779b97f4a7c15ull);
+    }
+  };
   struct Pending {
     std::vector<Change> changes;
-    std::unordered_map<Address, size_t, AddressHash> index;  // address -> changes[i]
+    std::unordered_map<BlockKey, size_t, PendingKeyHash> index;  // key -> changes[i]
   };
 
   CommandId command_id(std::string_view name);
@@ -124,6 +141,12 @@ class Enforcer {
   // Queues the backend change that makes `address` match the table for `kind`: an add with the
   // longest remaining timeout of its blocks of that kind, or a delete when none is left.
   void sync(CommandKind kind, const Address& address, uint32_t rule_id);
+  // The same for one exec block: an add while (command, address) is in the table (with the
+  // alert when it is new or extended), a delete when it is gone.
+  void sync_exec(const BlockKey& key, uint32_t rule_id, const Alert* alert);
+  // sync() or sync_exec(), as `kind` needs.
+  void sync_key(CommandKind kind, const BlockKey& key, uint32_t rule_id);
+  void queue(CommandKind kind, const BlockKey& key, Change change);
   void emit_unblocked(const BlockKey& key, const Block& block, UnblockWhy why,
                       std::optional<uint32_t> uid);
 
@@ -134,6 +157,7 @@ class Enforcer {
   std::array<Backend*, 4> backends_{};
   BlockTable table_;
   OffenderCounts offenders_;
+  OffenceObserver on_offence_;
   std::vector<std::string> command_names_;
   std::unordered_map<std::string, CommandId> command_ids_;
   std::array<Pending, 4> pending_;

@@ -107,9 +107,12 @@ void verb_usage(const Verb& v, FILE* out) {
   fprintf(out, "\nCommon options: --json, --no-legend, --no-ask-password, --help\n");
 }
 
-int fail(const char* format, auto... args) {
+__attribute__((format(printf, 1, 2))) int fail(const char* format, ...) {
   fputs("rampartctl: ", stderr);
-  fprintf(stderr, format, args...);
+  va_list args;
+  va_start(args, format);
+  vfprintf(stderr, format, args);
+  va_end(args);
   fputc('\n', stderr);
   return kFailed;
 }

@@ -134,7 +134,7 @@ TEST_F(HostileTest, FloodKeepsMemoryBoundedAndTheLoopServing) {
   }
   writer.join();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ASSERT_EQ(sent.load(), total) << "the daemon stopped reading\n" << daemon.log().substr(0, 4000);
+  ASSERT_GE(sent.load(), total) << "the daemon stopped reading";
   ASSERT_TRUE(wait_until([&] { return daemon.stat("blocked") >= 2000 + valid * 99 / 100; },
                          std::chrono::seconds(60)))
       << daemon.stat("blocked").value_or(0) << " of " << 2000 + valid;
