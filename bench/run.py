@@ -544,7 +544,8 @@ def report(res):
     targets += [ok_ready, ok_noreinsert]
     lines.append("| restart with %s blocks in the kernel: exec → READY=1 | %s | | READY ≤ 2 s: %s; "
                  "no re-insert: %s |" % (fmt_n(rs["n"]), ready, mark(ok_ready),
-                                         mark(ok_noreinsert)))
+                                         mark(ok_noreinsert) if rs["ready_s"] is not None
+                                         else "not measured"))
 
     mi = res["micro"]
     names = [("BM_WazuhJson", "parse Wazuh alerts.json"), ("BM_OssecJson", "parse OSSEC alerts.json"),

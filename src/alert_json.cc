@@ -315,6 +315,9 @@ std::string_view first_of(std::initializer_list<std::string_view> candidates) {
 
 // OSSEC's TimeStamp is milliseconds since the epoch; Wazuh's form keeps it comparable.
 void format_timestamp_ms(double ms, std::string& out) {
+  // Converting a double outside time_t's range is undefined: keep such stamps out (before the
+  // epoch or after the year 9999 are no real alert times either).
+  if (!(ms >= 0 && ms < 253402300800000.0)) return;
   auto seconds = static_cast<time_t>(ms / 1000);
   struct tm tm {};
   if (gmtime_r(&seconds, &tm) == nullptr) return;

@@ -487,5 +487,16 @@ TEST_F(AlertTest, SampleFiles) {
   }
 }
 
+// Found by fuzz/alert_fuzz (UBSan): a TimeStamp outside time_t's range was converted with
+// undefined behaviour. The alert is still parsed; the stamp is left out.
+TEST_F(AlertTest, OutOfRangeTimeStampIsLeftOut) {
+  for (std::string ts : {"1.7053142250000531e20", "-1e300", "1e308", "-5"}) {
+    Alert a = parse_ok(R"({"rule":{"level":10,"sidid":5712},"srcip":"203.0.113.9","TimeStamp":)" +
+                       ts + "}");
+    EXPECT_EQ(a.timestamp, "") << ts;
+    EXPECT_EQ(a.address, addr("203.0.113.9"));
+  }
+}
+
 }  // namespace
 }  // namespace rampart

@@ -16,14 +16,18 @@
 #include "clock.h"
 #include "control.h"
 #include "enforcer.h"
+#include "exec_backend.h"
+#include "exec_check.h"
 #include "firewalld_backend.h"
 #include "handles.h"
+#include "hosts_deny.h"
 #include "host_addresses.h"
 #include "journal_input.h"
 #include "log.h"
 #include "nft_backend.h"
 #include "nft_monitor.h"
 #include "socket_input.h"
+#include "state_store.h"
 
 namespace rampart {
 
@@ -34,10 +38,13 @@ Result<void> check_supported(const Config& config) {
   std::string errors;
   for (const auto& ar : config.responses) {
     const Command& cmd = config.commands[ar.command];
-    if (cmd.kind == CommandKind::Firewall || cmd.kind == CommandKind::Firewalld) continue;
+    if (cmd.kind == CommandKind::Firewall || cmd.kind == CommandKind::Firewalld ||
+        cmd.kind == CommandKind::Exec || cmd.kind == CommandKind::HostsDeny)
+      continue;
     errors += fmt::format(
         "{}:{}: command \"{}\" runs \"{}\", which needs the {} backend; this build of rampart "
-        "only enforces firewall-drop (nftables or firewalld) and firewalld-drop. Bind firewall-drop instead, or disable this "
+        "only enforces firewall-drop (nftables or firewalld) and firewalld-drop. Bind "
+        "firewall-drop instead, or disable this "
         "<active-response>\n",
         ar.file, ar.line, cmd.name, cmd.executable, to_string(cmd.kind));
   }
@@ -135,6 +142,8 @@ Result<std::shared_ptr<Config>> load_daemon_config(const Options& options) {
   }
   if (!config) return std::unexpected(config.error());
   if (auto r = check_supported(*config); !r) return std::unexpected(r.error());
+  // Scripts run as root: refuse any the exec directory does not keep safe (reads the disk).
+  if (auto r = check_exec_commands(*config); !r) return std::unexpected(r.error());
   if (config->settings.node_name.empty()) config->settings.node_name = hostname();
   return std::make_shared<Config>(std::move(*config));
 }
@@ -162,6 +171,10 @@ struct Daemon::Impl final : Control {
   uint64_t nft_repairs = 0;
   std::unique_ptr<Backend> firewall;
   std::unique_ptr<FirewalldBackend> firewalld;  // firewall-drop here too when it is the choice
+  // Undo actions and offender counts in <state_directory>; exec scripts and hosts.deny lines.
+  std::unique_ptr<StateStore> state;
+  std::unique_ptr<ExecBackend> exec;
+  std::unique_ptr<HostsDenyBackend> hosts_deny;
   std::unique_ptr<SocketInput> input;
   // HOOK(dbus): the D-Bus API object lives here.
   std::unique_ptr<BusApi> bus_api;  // null when no system bus is reachable
@@ -176,6 +189,7 @@ struct Daemon::Impl final : Control {
   std::string last_status;
 
   Result<void> setup();
+  Result<void> setup_state();
   void on_line(std::string_view line);
   void reject(std::string_view why, std::string_view sample);
   void schedule_commit();
@@ -264,6 +278,8 @@ Result<void> Daemon::Impl::setup() {
   if (options.dry_run) {
     firewall = std::make_unique<DryRunBackend>();
     enforcer_.set_backend(CommandKind::Firewalld, firewall.get());
+    enforcer_.set_backend(CommandKind::Exec, firewall.get());
+    enforcer_.set_backend(CommandKind::HostsDeny, firewall.get());
     log_notice("dry run: decisions are logged, no firewall is touched");
   } else if (to_firewalld || binds_firewalld_drop(*config)) {
     const Settings& s = config->settings;
@@ -305,6 +321,8 @@ Result<void> Daemon::Impl::setup() {
     nft_monitor = std::move(*monitor);
   }
   if (firewall) enforcer_.set_backend(CommandKind::Firewall, firewall.get());
+  if (!options.dry_run)
+    if (auto r = setup_state(); !r) return std::unexpected(r.error());
 
   auto in = SocketInput::open(
       event.get(), config->settings.sockets, [this](std::string_view l) { on_line(l); },
@@ -383,6 +401,47 @@ Result<void> Daemon::Impl::setup() {
   return {};
 }
 
+// Opens the state directory, puts offender counts back, and starts the exec and hosts.deny
+// backends with what they must undo: deadlines that passed while rampartd was down run their
+// delete now, the other blocks go back into the table with their remaining time.
+Result<void> Daemon::Impl::setup_state() {
+  const Settings& s = config->settings;
+  auto opened = StateStore::open(s.state_directory);
+  if (!opened) return std::unexpected(opened.error());
+  state = std::move(*opened);
+  state->set_offence_ttl(s.repeated_offenders_reset_sec);
+  state->attach(event.get());
+  state->for_each_offence([this](std::string_view command, const Address& a, const OffenceRecord& o) {
+    enforcer_.restore_offence(command, a, o.count, o.last_sec);
+  });
+  enforcer_.set_offence_observer(
+      [this](std::string_view command, const Address& a, uint32_t count, uint64_t last_sec) {
+        state->put_offence(command, a, {count, last_sec});
+      });
+
+  exec = std::make_unique<ExecBackend>(event.get(), clock, state.get());
+  exec->set_config(config);
+  hosts_deny = std::make_unique<HostsDenyBackend>(s.hosts_deny, clock, state.get());
+  for (auto [kind, backend] : {std::pair<CommandKind, Backend*>{CommandKind::Exec, exec.get()},
+                               {CommandKind::HostsDeny, hosts_deny.get()}}) {
+    backend->set_failure_handler([this, kind](const Change& change, const Error& error) {
+      enforcer_.backend_failed(kind, change, error);
+      arm_expiry();
+    });
+    enforcer_.set_backend(kind, backend);
+  }
+  if (auto blocks = exec->restore(); !blocks.empty()) enforcer_.restore(CommandKind::Exec, blocks);
+  auto denied = hosts_deny->restore();
+  if (!denied)
+    log_error("hosts.deny: cannot restore blocks: {}", denied.error().message);
+  else if (!denied->empty())
+    enforcer_.restore(CommandKind::HostsDeny, *denied);
+  if (state->offence_count() || state->undo_count())
+    log_info("state {}: {} pending undo actions, {} repeated-offender counts", s.state_directory,
+             state->undo_count(), state->offence_count());
+  return {};
+}
+
 void Daemon::Impl::on_line(std::string_view line) {
   if (line.empty() || line == "\r") return;
   ++alerts_received;
@@ -434,8 +493,11 @@ Result<void> Daemon::Impl::reload() {
   if (!loaded) {
     result = std::unexpected(loaded.error());
   } else if ((*loaded)->settings.nft_table != config->settings.nft_table ||
-             (*loaded)->settings.sockets != config->settings.sockets) {
-    result = fail(EINVAL, "<nftables><table> and <socket> cannot change on reload; restart rampartd");
+             (*loaded)->settings.sockets != config->settings.sockets ||
+             (*loaded)->settings.state_directory != config->settings.state_directory ||
+             (*loaded)->settings.hosts_deny != config->settings.hosts_deny) {
+    result = fail(EINVAL, "<nftables><table>, <socket>, <state_directory> and <hosts_deny> cannot "
+                          "change on reload; restart rampartd");
   } else if ((*loaded)->settings.firewall_backend != config->settings.firewall_backend ||
              (*loaded)->settings.firewalld_zone != config->settings.firewalld_zone ||
              (*loaded)->settings.firewalld_mode != config->settings.firewalld_mode ||
@@ -448,6 +510,8 @@ Result<void> Daemon::Impl::reload() {
     config = *loaded;
     for (const auto& w : config->warnings) log_warning("{}", w);
     enforcer_.set_config(config);
+    if (exec) exec->set_config(config);
+    if (state) state->set_offence_ttl(config->settings.repeated_offenders_reset_sec);
     read_host_addresses_now();
     audit.config_loaded(*config, "reloaded");
   }
@@ -538,6 +602,15 @@ void Daemon::Impl::log_stats() {
                              "firewalld_stale={}",
                              f.calls, f.failures, f.reapplies, f.stale);
   }
+  if (exec) {
+    const auto& x = exec->counters();
+    nft_stats += fmt::format(" exec_runs={} exec_failures={} exec_timeouts={} exec_aborted={} "
+                             "exec_running={} exec_queued={}",
+                             x.runs, x.failures, x.timeouts, x.aborted, exec->running(),
+                             exec->queued());
+  }
+  if (hosts_deny) nft_stats += fmt::format(" hosts_deny_rewrites={}", hosts_deny->rewrites());
+  if (state) nft_stats += fmt::format(" state_log_bytes={}", state->log_bytes());
   log_info("stats: active={} alerts_received={} alerts_rejected={} responses={} blocked={} "
            "refreshed={} expired={} unblocked={} skipped={} refused={} backend_failures={} "
            "commits={}{}",

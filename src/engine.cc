@@ -39,6 +39,11 @@ bool longer(const std::optional<uint32_t>& a, const std::optional<uint32_t>& b) 
 
 }  // namespace
 
+Engine::Engine(const Config& config) : config_(config) {
+  uses_groups_ = std::any_of(config.responses.begin(), config.responses.end(),
+                             [](const ActiveResponse& ar) { return !ar.rules_group.empty(); });
+}
+
 std::optional<std::string> Engine::filter_mismatch(const ActiveResponse& ar, const Alert& alert,
                                                    const std::string& groups_lower) const {
   // Wazuh 4.x: rules_id matches on its own; otherwise level and rules_group must both match
@@ -84,7 +89,7 @@ const Address* Engine::host_address(const Address& a) const {
 void Engine::decide(const Alert& alert, Decision& out) const {
   out.clear();
   if (alert.level <= 0) return;
-  std::string groups_lower = lower(alert.groups);
+  std::string groups_lower = uses_groups_ ? lower(alert.groups) : std::string();
   for (size_t i = 0; i < config_.responses.size(); ++i) {
     const ActiveResponse& ar = config_.responses[i];
     if (filter_mismatch(ar, alert, groups_lower) || location_mismatch(ar, alert)) continue;

@@ -48,7 +48,7 @@ struct Decision {
 
 class Engine {
  public:
-  explicit Engine(const Config& config) : config_(config) {}
+  explicit Engine(const Config& config);
 
   // Fills `out` (cleared first). At most one response per command: when several bindings of
   // the same command fire, the longest timeout wins.
@@ -71,6 +71,7 @@ class Engine {
 
   const Config& config_;
   const std::vector<Address>* host_ = nullptr;
+  bool uses_groups_ = false;  // lower-casing the alert's groups is only needed then
 };
 
 }  // namespace rampart

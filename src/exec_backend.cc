@@ -25,7 +25,9 @@ uint32_t rule_of(std::string_view comment) {
   return rule;
 }
 
-std::string_view verb_name(ExecVerb verb) { return verb == ExecVerb::Add ? "add" : "delete"; }
+std::string_view verb_name(ExecVerb verb) {
+  return verb == ExecVerb::Add ? "add" : "delete";
+}
 
 }  // namespace
 
@@ -161,14 +163,15 @@ std::vector<RestoredBlock> ExecBackend::restore() {
              .generation = ++generation_,
              .confirmed = r.confirmed};
     if (!a.rkey.empty()) ++rkeys_[a.rkey];
-    blocks.push_back(RestoredBlock{r.address, r.command, r.rule_id,
-                                   r.deadline_us ? std::max<uint64_t>(1, (r.deadline_us - now) / 1000) : 0});
+    blocks.push_back(
+        RestoredBlock{r.address, r.command, r.rule_id,
+                      r.deadline_us ? std::max<uint64_t>(1, (r.deadline_us - now) / 1000) : 0});
     if (!r.confirmed) {
       // The add was running (or about to) when rampartd stopped: run it again.
       log_info("exec: {} for {} was interrupted; running its add again", r.command,
                r.address.str());
-      submit(std::make_unique<Run>(Run{.key = key, .verb = ExecVerb::Add, .request = a.request,
-                                       .generation = a.generation}));
+      submit(std::make_unique<Run>(Run{
+          .key = key, .verb = ExecVerb::Add, .request = a.request, .generation = a.generation}));
     }
     active_.emplace(std::move(key), std::move(a));
   }
@@ -226,17 +229,16 @@ void ExecBackend::start(std::unique_ptr<Run> owned) {
       .on_exit = [this, run](const ExecExit& exit) { finish(run, exit); },
   };
   run->started_us = clock_.monotonic_us();
-  auto p = ExecProcess::spawn(event_, exec_argv(run->request, run->verb),
-                              exec_stdin(run->request, run->verb),
-                              json && run->verb == ExecVerb::Add,
-                              uint64_t{s.exec_timeout_sec} * 1000000, std::move(cb));
+  auto p = ExecProcess::spawn(
+      event_, exec_argv(run->request, run->verb), exec_stdin(run->request, run->verb),
+      json && run->verb == ExecVerb::Add, uint64_t{s.exec_timeout_sec} * 1000000, std::move(cb));
   if (!p) {
     finish(run, {}, p.error().message);
     return;
   }
   run->process = std::move(*p);
-  log_info("exec: {} {} {} ({}, pid {})", run->script, verb_name(run->verb),
-           run->key.address.str(), run->key.command, run->process->pid());
+  log_info("exec: {} {} {} ({}, pid {})", run->script, verb_name(run->verb), run->key.address.str(),
+           run->key.command, run->process->pid());
 }
 
 void ExecBackend::on_line(Run& run, std::string_view line, bool is_stdout) {

@@ -33,7 +33,7 @@ struct ExecCounters {
   uint64_t runs = 0;
   uint64_t failures = 0;  // non-zero exit, signal, spawn failure
   uint64_t timeouts = 0;
-  uint64_t aborted = 0;   // check_keys answered "abort"
+  uint64_t aborted = 0;  // check_keys answered "abort"
 };
 
 class ExecBackend final : public Backend {

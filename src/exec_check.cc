@@ -41,7 +41,8 @@ Result<std::string> check_exec_program(const std::string& directory,
     return fail(EINVAL, "\"{}\" must be a plain file name in {}", executable, directory);
   auto dir = real_path(directory);
   if (!dir)
-    return fail(dir.error().code, "<exec_directory> {} cannot be used: {}; create it (owned by "
+    return fail(dir.error().code,
+                "<exec_directory> {} cannot be used: {}; create it (owned by "
                 "root, mode 0755) or point <exec_directory> elsewhere",
                 directory, dir.error().message);
   struct stat st;
@@ -54,17 +55,18 @@ Result<std::string> check_exec_program(const std::string& directory,
   auto target = real_path(path);
   if (!target) {
     if (target.error().code == ENOENT)
-      return fail(ENOENT, "{} does not exist (or is a dangling symlink); install the script "
+      return fail(ENOENT,
+                  "{} does not exist (or is a dangling symlink); install the script "
                   "there, owned by root with mode 0755",
                   path);
     return fail(target.error().code, "{} cannot be used: {}", path, target.error().message);
   }
   if (target->compare(0, dir->size() + 1, *dir + "/") != 0)
-    return fail(EPERM, "{} resolves to {}, outside <exec_directory> {}; copy the script into "
+    return fail(EPERM,
+                "{} resolves to {}, outside <exec_directory> {}; copy the script into "
                 "the directory instead of linking to it",
                 path, *target, *dir);
-  if (stat(target->c_str(), &st) != 0)
-    return fail(errno, "{}: {}", path, strerror(errno));
+  if (stat(target->c_str(), &st) != 0) return fail(errno, "{}: {}", path, strerror(errno));
   if (!S_ISREG(st.st_mode)) return fail(EINVAL, "{} is not a regular file", path);
   if (!(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
     return fail(EACCES, "{} is not executable; run: chmod 0755 {}", path, path);

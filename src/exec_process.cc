@@ -23,9 +23,13 @@ const char* const kEnvironment[] = {
     nullptr,
 };
 
-int pidfd_open(pid_t pid) { return static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); }
+int pidfd_open(pid_t pid) {
+  return static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+}
 
-void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void set_nonblocking(int fd) {
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 struct FileActions {
   posix_spawn_file_actions_t a;
@@ -41,7 +45,8 @@ struct SpawnAttr {
 }  // namespace
 
 std::string ExecExit::describe(uint64_t timeout_sec) const {
-  if (timed_out) return fmt::format("killed after its {}s time limit (<exec_timeout>)", timeout_sec);
+  if (timed_out)
+    return fmt::format("killed after its {}s time limit (<exec_timeout>)", timeout_sec);
   if (signal) return fmt::format("killed by signal {} ({})", signal, strsignal(signal));
   return fmt::format("exit status {}", code);
 }
@@ -158,7 +163,8 @@ void ExecProcess::pump_stdin() {
     stdin_.reset();
     return;
   }
-  sd_event_source_set_enabled(stdin_source_.get(), pending_in_.empty() ? SD_EVENT_OFF : SD_EVENT_ON);
+  sd_event_source_set_enabled(stdin_source_.get(),
+                              pending_in_.empty() ? SD_EVENT_OFF : SD_EVENT_ON);
 }
 
 int ExecProcess::on_in(sd_event_source*, int, uint32_t, void* userdata) {

@@ -4,8 +4,8 @@
 // Nothing here ever blocks the loop.
 #pragma once
 
-#include <systemd/sd-event.h>
 #include <sys/types.h>
+#include <systemd/sd-event.h>
 
 #include <cstdint>
 #include <functional>
@@ -20,8 +20,8 @@
 namespace rampart {
 
 struct ExecExit {
-  int code = -1;    // exit status, or -1 when killed by a signal
-  int signal = 0;   // the signal that ended it
+  int code = -1;   // exit status, or -1 when killed by a signal
+  int signal = 0;  // the signal that ended it
   bool timed_out = false;
   bool ok() const { return code == 0 && !timed_out; }
   std::string describe(uint64_t timeout_sec) const;

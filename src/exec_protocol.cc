@@ -27,7 +27,9 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-std::string dash_if_empty(std::string_view s) { return s.empty() ? "-" : std::string(s); }
+std::string dash_if_empty(std::string_view s) {
+  return s.empty() ? "-" : std::string(s);
+}
 
 // The add message with its command word replaced. The message starts with our own
 // {"version":1,"origin":{...},"command":"add", so the first top-level ,"command":"add", is
@@ -90,7 +92,8 @@ std::vector<std::string> exec_argv(const ExecRequest& request, ExecVerb verb) {
 
 std::string exec_stdin(const ExecRequest& request, ExecVerb verb) {
   if (request.protocol == ExecProtocol::Legacy || request.args.empty()) return {};
-  std::string line = verb == ExecVerb::Add ? request.args[0] : with_command(request.args[0], "delete");
+  std::string line =
+      verb == ExecVerb::Add ? request.args[0] : with_command(request.args[0], "delete");
   line += '\n';
   return line;
 }

@@ -31,10 +31,10 @@ Command command(ExecProtocol protocol) {
 TEST(ExecProtocol, LegacyArgvIsOssecs) {
   auto r = make_exec_request(command(ExecProtocol::Legacy), "/ar/custom-block.sh", sshd_alert(),
                              "node1");
-  EXPECT_EQ(exec_argv(r, ExecVerb::Add),
-            (std::vector<std::string>{"/ar/custom-block.sh", "add", "oracle", "203.0.113.9",
-                                      "1705314225.1234", "5712", "/var/log/secure", "-", "-v",
-                                      "x\"y"}));
+  EXPECT_EQ(
+      exec_argv(r, ExecVerb::Add),
+      (std::vector<std::string>{"/ar/custom-block.sh", "add", "oracle", "203.0.113.9",
+                                "1705314225.1234", "5712", "/var/log/secure", "-", "-v", "x\"y"}));
   EXPECT_EQ(exec_argv(r, ExecVerb::Delete)[1], "delete");
   EXPECT_EQ(exec_stdin(r, ExecVerb::Add), "");
 }
@@ -49,8 +49,8 @@ TEST(ExecProtocol, LegacyDashesForMissingFields) {
 }
 
 TEST(ExecProtocol, JsonMessageIsWazuhs) {
-  auto r = make_exec_request(command(ExecProtocol::Json), "/ar/custom-block.sh", sshd_alert(),
-                             "node1");
+  auto r =
+      make_exec_request(command(ExecProtocol::Json), "/ar/custom-block.sh", sshd_alert(), "node1");
   EXPECT_EQ(exec_argv(r, ExecVerb::Add), (std::vector<std::string>{"/ar/custom-block.sh"}));
   std::string alert = sshd_alert().to_wazuh_json();
   std::string add = exec_stdin(r, ExecVerb::Add);

@@ -31,9 +31,10 @@ constexpr const char* kIpsetIface = "org.fedoraproject.FirewallD1.ipset";
 constexpr const char* kConfigIface = "org.fedoraproject.FirewallD1.config";
 constexpr const char* kConfigZoneIface = "org.fedoraproject.FirewallD1.config.zone";
 
-// firewalld handles one call at a time; this many in flight keep it busy without letting a
-// flood pile up thousands of pending replies on the connection.
-constexpr size_t kMaxInFlight = 256;
+// firewalld handles one call at a time; this many in flight keep it busy. dbus-daemon refuses
+// more than 128 pending replies per connection by default (max_replies_per_connection), so
+// stay well below that.
+constexpr size_t kMaxInFlight = 64;
 constexpr uint64_t kCallTimeoutUs = 60 * 1000000ull;
 // Deadlines are written at most once a second (and at exit).
 constexpr uint64_t kStateDelayUs = 1000000;
@@ -44,11 +45,17 @@ uint64_t clock_us(clockid_t id) {
   return uint64_t(ts.tv_sec) * 1000000 + uint64_t(ts.tv_nsec) / 1000;
 }
 
-size_t port_index(CommandKind kind) { return kind == CommandKind::Firewalld ? 1 : 0; }
-CommandKind port_kind(size_t i) { return i == 1 ? CommandKind::Firewalld : CommandKind::Firewall; }
+size_t port_index(CommandKind kind) {
+  return kind == CommandKind::Firewalld ? 1 : 0;
+}
+CommandKind port_kind(size_t i) {
+  return i == 1 ? CommandKind::Firewalld : CommandKind::Firewall;
+}
 
 // "no timeout" (0) outlasts every deadline.
-bool later(uint64_t a, uint64_t b) { return a == 0 ? b != 0 : (b != 0 && a > b); }
+bool later(uint64_t a, uint64_t b) {
+  return a == 0 ? b != 0 : (b != 0 && a > b);
+}
 
 // firewalld counts in seconds: deadlines closer than that are the same deadline.
 bool differs(uint64_t a, uint64_t b) {
@@ -185,8 +192,8 @@ struct FirewalldBackend::Impl {
 
   static int on_reply(sd_bus_message* m, void* u, sd_bus_error*) {
     auto* pending = static_cast<Pending*>(u);
-    const sd_bus_error* e = sd_bus_message_is_method_error(m, nullptr) ? sd_bus_message_get_error(m)
-                                                                       : nullptr;
+    const sd_bus_error* e =
+        sd_bus_message_is_method_error(m, nullptr) ? sd_bus_message_get_error(m) : nullptr;
     pending->done(m, e);
     return 0;
   }
@@ -264,8 +271,8 @@ struct FirewalldBackend::Impl {
     if (rich()) {
       std::string rule = firewalld_rich_rule(c.address);
       if (c.add)
-        call(kPath, kZoneIface, "addRichRule", std::move(done), "ssi", zone.c_str(),
-             rule.c_str(), timeout_s);
+        call(kPath, kZoneIface, "addRichRule", std::move(done), "ssi", zone.c_str(), rule.c_str(),
+             timeout_s);
       else
         call(kPath, kZoneIface, "removeRichRule", std::move(done), "ss", zone.c_str(),
              rule.c_str());
@@ -285,6 +292,8 @@ struct FirewalldBackend::Impl {
       if (c.add && it != live.end()) it->second.in_firewalld = true;
     } else if (gone(e)) {
       // firewalld went away; its NameOwnerChanged brings everything back when it returns.
+    } else if (sd_bus_error_has_name(e, SD_BUS_ERROR_LIMITS_EXCEEDED)) {
+      queue.push_front(c);  // the bus's own limit, not firewalld's answer: send it again
     } else if (c.add && firewalld_already_enabled(error_text(e))) {
       if (rich() && !c.retried) {
         // A rule of an earlier run, or one whose firewalld timer has not fired yet: replace
@@ -296,10 +305,10 @@ struct FirewalldBackend::Impl {
       }
     } else {
       ++counters.failures;
-      Error error{EIO, fmt::format("firewalld refused to {} {} in {}: {}",
-                                   c.add ? "block" : "unblock", c.address.str(),
-                                   rich() ? "zone " + zone : std::string("its ipset"),
-                                   error_text(e))};
+      Error error{EIO,
+                  fmt::format("firewalld refused to {} {} in {}: {}", c.add ? "block" : "unblock",
+                              c.address.str(), rich() ? "zone " + zone : std::string("its ipset"),
+                              error_text(e))};
       log_warning("{}", error.message);
       if (c.add && it != live.end()) {
         Live l = std::move(it->second);
@@ -383,8 +392,7 @@ struct FirewalldBackend::Impl {
            if (!names) return setup_failed("getIPSetNames", names.error().message);
            std::vector<bool> missing;
            for (bool v6 : {false, true})
-             if (std::find(names->begin(), names->end(), firewalld_ipset_name(v6)) ==
-                 names->end())
+             if (std::find(names->begin(), names->end(), firewalld_ipset_name(v6)) == names->end())
                missing.push_back(v6);
            add_ipsets(gen, std::move(missing), false);
          });
@@ -571,8 +579,8 @@ struct FirewalldBackend::Impl {
                                   const char* types, Args... args) {
     sd_bus_error e = SD_BUS_ERROR_NULL;
     sd_bus_message* reply = nullptr;
-    int r = sd_bus_call_method(bus.get(), kService, path, iface, member, &e, &reply, types,
-                               args...);
+    int r =
+        sd_bus_call_method(bus.get(), kService, path, iface, member, &e, &reply, types, args...);
     if (r < 0) {
       Error error{-r, error_text(&e)};
       sd_bus_error_free(&e);
@@ -638,8 +646,7 @@ bool FirewalldBackend::running() {
   return r >= 0 && sd_bus_message_read(reply, "b", &has) >= 0 && has;
 }
 
-Result<std::unique_ptr<FirewalldBackend>> FirewalldBackend::open(sd_event* event,
-                                                                 Options options) {
+Result<std::unique_ptr<FirewalldBackend>> FirewalldBackend::open(sd_event* event, Options options) {
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
   impl->zone = impl->options.zone;
@@ -689,7 +696,9 @@ Result<std::unique_ptr<FirewalldBackend>> FirewalldBackend::open(sd_event* event
 FirewalldBackend::FirewalldBackend(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 FirewalldBackend::~FirewalldBackend() = default;
 
-Backend* FirewalldBackend::port(CommandKind kind) { return impl_->ports[port_index(kind)].get(); }
+Backend* FirewalldBackend::port(CommandKind kind) {
+  return impl_->ports[port_index(kind)].get();
+}
 
 std::vector<RestoredBlock> FirewalldBackend::restored(CommandKind kind) const {
   size_t i = port_index(kind);
@@ -698,7 +707,8 @@ std::vector<RestoredBlock> FirewalldBackend::restored(CommandKind kind) const {
   for (const auto& [address, l] : impl_->live) {
     if (!l.held[i]) continue;
     RestoredBlock b{address, {}, 0, 0};
-    if (uint64_t e = l.expiry_us[i]) b.remaining_ms = e > now ? std::max<uint64_t>(1, (e - now) / 1000) : 1;
+    if (uint64_t e = l.expiry_us[i])
+      b.remaining_ms = e > now ? std::max<uint64_t>(1, (e - now) / 1000) : 1;
     // "command:rule", as the nftables backend keeps it in element comments.
     const std::string& c = l.comment[i];
     if (auto colon = c.rfind(':'); colon != std::string::npos) {
@@ -715,8 +725,14 @@ std::vector<RestoredBlock> FirewalldBackend::restored(CommandKind kind) const {
   return out;
 }
 
-bool FirewalldBackend::connected() const { return impl_->up; }
-const std::string& FirewalldBackend::zone() const { return impl_->zone; }
-const FirewalldCounters& FirewalldBackend::counters() const { return impl_->counters; }
+bool FirewalldBackend::connected() const {
+  return impl_->up;
+}
+const std::string& FirewalldBackend::zone() const {
+  return impl_->zone;
+}
+const FirewalldCounters& FirewalldBackend::counters() const {
+  return impl_->counters;
+}
 
 }  // namespace rampart

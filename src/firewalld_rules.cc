@@ -69,7 +69,9 @@ std::optional<Address> parse_firewalld_rich_rule(std::string_view rule) {
   return address;
 }
 
-std::string_view firewalld_ipset_name(bool v6) { return v6 ? "rampart6" : "rampart4"; }
+std::string_view firewalld_ipset_name(bool v6) {
+  return v6 ? "rampart6" : "rampart4";
+}
 
 std::string firewalld_ipset_rule(std::string_view ipset) {
   return fmt::format(R"(rule source ipset="{}" drop)", ipset);
@@ -84,7 +86,9 @@ bool firewalld_already_enabled(std::string_view message) {
   return message.starts_with("ALREADY_ENABLED");
 }
 
-bool firewalld_not_enabled(std::string_view message) { return message.starts_with("NOT_ENABLED"); }
+bool firewalld_not_enabled(std::string_view message) {
+  return message.starts_with("NOT_ENABLED");
+}
 
 std::string format_firewalld_state(const std::vector<FirewalldStateEntry>& entries) {
   std::string out = "# rampartd: address kind expiry(realtime s, 0 = none) command:rule\n";

@@ -5,7 +5,9 @@
 namespace rampart {
 namespace {
 
-Address addr(std::string_view text) { return *Address::parse(text); }
+Address addr(std::string_view text) {
+  return *Address::parse(text);
+}
 
 TEST(FirewalldRules, RichRuleText) {
   EXPECT_EQ(firewalld_rich_rule(addr("192.0.2.7")),
@@ -25,8 +27,9 @@ TEST(FirewalldRules, ParsesItsOwnRules) {
 }
 
 TEST(FirewalldRules, ParsesFirewalldsSpellingOfHosts) {
-  EXPECT_EQ(parse_firewalld_rich_rule(R"(rule family="ipv6" source address="2001:db8:0:0::1/128" drop)"),
-            addr("2001:db8::1"));
+  EXPECT_EQ(
+      parse_firewalld_rich_rule(R"(rule family="ipv6" source address="2001:db8:0:0::1/128" drop)"),
+      addr("2001:db8::1"));
   EXPECT_EQ(parse_firewalld_rich_rule(R"(rule family="ipv4" source address="192.0.2.1/32" drop)"),
             addr("192.0.2.1"));
 }

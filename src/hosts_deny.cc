@@ -107,8 +107,8 @@ std::string rewrite_hosts_deny(std::string_view content, const HostsDenyEdits& e
     if (auto a = hosts_deny_address(line)) {
       auto it = edits.find(*a);
       if (it != edits.end()) {
-        if (!it->second) continue;   // removed: exact address only
-        if (present[*a]) continue;   // a duplicate of a line we keep
+        if (!it->second) continue;  // removed: exact address only
+        if (present[*a]) continue;  // a duplicate of a line we keep
         present[*a] = true;
       }
     }
@@ -133,8 +133,7 @@ Result<void> update_hosts_deny(const std::string& path, const HostsDenyEdits& ed
   for (int attempt = 0; attempt < 5; ++attempt) {
     Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (!fd) return fail(errno, "cannot open {}: {}", path, strerror(errno));
-    if (!lock_briefly(fd.get()))
-      return fail(errno, "cannot lock {}: {}", path, strerror(errno));
+    if (!lock_briefly(fd.get())) return fail(errno, "cannot lock {}: {}", path, strerror(errno));
     // Another writer may have renamed a new file over the one we locked: lock that one.
     struct stat locked, current;
     if (fstat(fd.get(), &locked) != 0) return fail(errno, "{}: {}", path, strerror(errno));
@@ -142,7 +141,8 @@ Result<void> update_hosts_deny(const std::string& path, const HostsDenyEdits& ed
         current.st_dev != locked.st_dev)
       continue;
     auto content = read_all(fd.get());
-    if (!content) return fail(content.error().code, "cannot read {}: {}", path, content.error().message);
+    if (!content)
+      return fail(content.error().code, "cannot read {}: {}", path, content.error().message);
     std::string next = rewrite_hosts_deny(*content, edits);
     if (next == *content) return {};
 
@@ -229,8 +229,9 @@ Result<std::vector<RestoredBlock>> HostsDenyBackend::restore() {
     bool expired = r.deadline_us && r.deadline_us <= now;
     edits[r.address] = !expired;
     if (!expired)
-      blocks.push_back(RestoredBlock{r.address, r.command, r.rule_id,
-                                     r.deadline_us ? std::max<uint64_t>(1, (r.deadline_us - now) / 1000) : 0});
+      blocks.push_back(
+          RestoredBlock{r.address, r.command, r.rule_id,
+                        r.deadline_us ? std::max<uint64_t>(1, (r.deadline_us - now) / 1000) : 0});
   }
   if (auto u = update_hosts_deny(path_, edits); !u) return std::unexpected(u.error());
   ++rewrites_;

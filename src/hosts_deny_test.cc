@@ -13,7 +13,9 @@
 namespace rampart {
 namespace {
 
-Address A(std::string_view s) { return *Address::parse(s); }
+Address A(std::string_view s) {
+  return *Address::parse(s);
+}
 
 class FakeClock final : public Clock {
  public:

@@ -24,10 +24,17 @@ void append_field(std::string& out, std::string_view s) {
   out += '\t';
   for (char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
 }
@@ -83,7 +90,9 @@ Result<void> write_all(int fd, std::string_view data) {
   return {};
 }
 
-uint64_t now_sec() { return static_cast<uint64_t>(time(nullptr)); }
+uint64_t now_sec() {
+  return static_cast<uint64_t>(time(nullptr));
+}
 
 }  // namespace
 
@@ -123,7 +132,8 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& director
   s->lock_.reset(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!s->lock_) return fail(errno, "cannot open {}: {}", lock, strerror(errno));
   if (flock(s->lock_.get(), LOCK_EX | LOCK_NB) != 0)
-    return fail(EBUSY, "{} is in use by another rampartd; give each instance its own "
+    return fail(EBUSY,
+                "{} is in use by another rampartd; give each instance its own "
                 "<state_directory>",
                 directory);
 
@@ -141,7 +151,7 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& director
   struct stat st;
   if (fstat(s->log_.get(), &st) == 0) s->log_bytes_ = static_cast<uint64_t>(st.st_size);
   // A log that ends in a cut line must not have records appended to that line.
-  if (s->log_bytes_ > 0)
+  if (s->cut_tail_)
     if (auto r = s->compact(); !r) return std::unexpected(r.error());
   return s;
 }
@@ -174,6 +184,7 @@ Result<void> StateStore::load_file(const std::string& path, size_t* ignored) {
     size_t nl = rest.find('\n');
     if (nl == std::string_view::npos) {
       ++*ignored;  // cut short by a crash
+      cut_tail_ = true;
       break;
     }
     std::string_view line = rest.substr(0, nl);
@@ -194,8 +205,7 @@ bool StateStore::load_line(std::string_view line) {
     return true;
   }
   unsigned kind = 0;
-  if (f.size() < 4 || !parse_number(f[1], kind) || kind > unsigned(CommandKind::Exec))
-    return false;
+  if (f.size() < 4 || !parse_number(f[1], kind) || kind > unsigned(CommandKind::Exec)) return false;
   auto address = Address::parse(unescape(f[3]));
   if (!address) return false;
   std::string command = unescape(f[2]);
@@ -231,9 +241,11 @@ std::string StateStore::undo_key(CommandKind kind, std::string_view command,
 }
 
 uint16_t StateStore::intern(std::string_view command) {
+  // Floods are one command many times: skip the hash and the string for a repeat.
+  if (last_command_ < commands_.size() && commands_[last_command_] == command) return last_command_;
   auto it = command_ids_.find(std::string(command));
-  if (it != command_ids_.end()) return it->second;
-  auto id = static_cast<uint16_t>(commands_.size());
+  if (it != command_ids_.end()) return last_command_ = it->second;
+  auto id = last_command_ = static_cast<uint16_t>(commands_.size());
   commands_.emplace_back(command);
   command_ids_.emplace(commands_.back(), id);
   return id;

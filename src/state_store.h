@@ -118,6 +118,8 @@ class StateStore {
   uint64_t log_bytes_ = 0;
   uint64_t snapshot_bytes_ = 0;
   uint64_t offence_ttl_sec_ = 0;
+  uint16_t last_command_ = UINT16_MAX;
+  bool cut_tail_ = false;
   EventSourcePtr flush_source_;
 };
 

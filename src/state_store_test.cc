@@ -10,7 +10,9 @@
 namespace rampart {
 namespace {
 
-Address A(std::string_view s) { return *Address::parse(s); }
+Address A(std::string_view s) {
+  return *Address::parse(s);
+}
 
 class StateStoreTest : public ::testing::Test {
  protected:
@@ -18,7 +20,9 @@ class StateStoreTest : public ::testing::Test {
     char tmpl[] = "/tmp/rampart-state-XXXXXX";
     dir = std::string(mkdtemp(tmpl)) + "/state";
   }
-  ~StateStoreTest() override { std::filesystem::remove_all(std::filesystem::path(dir).parent_path()); }
+  ~StateStoreTest() override {
+    std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
+  }
 
   std::unique_ptr<StateStore> open() {
     auto s = StateStore::open(dir);
@@ -47,7 +51,8 @@ TEST_F(StateStoreTest, RecordsSurviveAReopen) {
     auto s = open();
     s->put(exec_record("custom-block", "203.0.113.9"));
     s->put(exec_record("other", "203.0.113.9"));
-    UndoRecord hd{.kind = CommandKind::HostsDeny, .command = "host-deny", .address = A("2001:db8::1")};
+    UndoRecord hd{
+        .kind = CommandKind::HostsDeny, .command = "host-deny", .address = A("2001:db8::1")};
     s->put(hd);
     s->put_offence("firewall-drop", A("198.51.100.7"), {3, 1'700'000'000});
     s->erase(CommandKind::Exec, "other", A("203.0.113.9"));
@@ -95,9 +100,8 @@ TEST_F(StateStoreTest, ACutLastLineIsIgnored) {
   }
   auto s = open();
   EXPECT_EQ(s->offence_count(), 1u);
-  s->for_each_offence([](std::string_view, const Address&, const OffenceRecord& o) {
-    EXPECT_EQ(o.count, 7u);
-  });
+  s->for_each_offence(
+      [](std::string_view, const Address&, const OffenceRecord& o) { EXPECT_EQ(o.count, 7u); });
   // The reopen compacted: new records are not glued to the cut line.
   s->put_offence("x", A("192.0.2.3"), {1, 5});
   ASSERT_TRUE(s->flush());

@@ -25,13 +25,17 @@ const std::string kDrop = R"(
   <active-response><command>firewall-drop</command><location>local</location><level>10</level>
     <timeout>600</timeout></active-response>)";
 
-// Total bytes of the flood. The issue asks for 1 GiB; CI streams 192 MiB (a third each of
-// junk, huge lines and valid alerts), which takes about a minute on a loaded 2-core machine.
-// RAMPART_HOSTILE_MIB=1024 runs the full size.
+// Total bytes of the flood: 1 GiB (40% junk, 40% huge lines, 20% valid alerts), about 20 s on a
+// busy 2-core machine. RAMPART_HOSTILE_MIB makes it smaller (the ASan run uses 256).
 size_t flood_bytes() {
   const char* env = getenv("RAMPART_HOSTILE_MIB");
-  size_t mib = env ? std::strtoull(env, nullptr, 10) : 192;
-  return std::max<size_t>(mib, 3) << 20;
+  size_t mib = env ? std::strtoull(env, nullptr, 10) : 1024;
+  return std::max<size_t>(mib, 5) << 20;
+}
+
+// Under ASan the RSS says more about its quarantine and shadow memory than about rampartd.
+bool sanitized() {
+  return getenv("RAMPART_SANITIZED") != nullptr;
 }
 
 uint64_t rss_kib(pid_t pid) {
@@ -93,26 +97,25 @@ TEST_F(HostileTest, FloodKeepsMemoryBoundedAndTheLoopServing) {
     if (fd < 0) return done.store(true);
     std::string chunk;
     // Junk: random bytes with occasional newlines.
-    while (sent < total / 3) {
+    while (sent < total * 2 / 5) {
       chunk.resize(1 << 20);
       for (auto& c : chunk) c = static_cast<char>(rng() % 96 == 0 ? '\n' : rng() & 0xff);
       if (!write_all(fd, chunk)) break;
       sent += chunk.size();
     }
     // Huge lines: 1 MiB without a newline, then one.
-    while (sent < 2 * total / 3) {
+    while (sent < total * 4 / 5) {
       chunk.assign(1 << 20, 'A');
       chunk.back() = '\n';
       if (!write_all(fd, chunk)) break;
       sent += chunk.size();
     }
-    // Valid alerts with random addresses (IPv6 so they cannot hit a never-block range).
+    // Valid alerts with random addresses (IPv6 so they cannot hit a never-block range), out
+    // of 65,536 so the block table reaches a steady size and the rest are refreshes.
     while (sent < total) {
       chunk.clear();
       while (chunk.size() < (1 << 20)) {
-        uint64_t r = rng();
-        chunk += wazuh_alert(fmt::format("2001:db8:{:x}:{:x}::{:x}", (r >> 48) & 0xffff,
-                                         (r >> 32) & 0xffff, r & 0xffff));
+        chunk += wazuh_alert(fmt::format("2001:db8:1:2::{:x}", rng() & 0xffff));
         chunk += '\n';
         ++valid;
       }
@@ -130,21 +133,26 @@ TEST_F(HostileTest, FloodKeepsMemoryBoundedAndTheLoopServing) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     peak = std::max(peak, rss_kib(daemon.pid()));
     // The loop keeps serving while the flood goes on: a stats request is answered.
-    if (++asked % 4 == 0 && daemon.stat("alerts_received")) ++answered;
+    if (++asked % 2 == 0 && daemon.stat("alerts_received")) ++answered;
   }
   writer.join();
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_GE(sent.load(), total) << "the daemon stopped reading";
-  ASSERT_TRUE(wait_until([&] { return daemon.stat("blocked") >= 2000 + valid * 99 / 100; },
+  // Every valid alert is decided: blocked (new) or refreshed/unchanged (a repeat).
+  ASSERT_TRUE(wait_until([&] { return daemon.stat("responses") >= 2000 + valid; },
                          std::chrono::seconds(60)))
-      << daemon.stat("blocked").value_or(0) << " of " << 2000 + valid;
+      << daemon.stat("responses").value_or(0) << " of " << 2000 + valid;
+  uint64_t blocked = daemon.stat("blocked").value_or(0);
+  EXPECT_GT(blocked, 2000 + std::min<uint64_t>(valid, 65536) * 9 / 10);
+  EXPECT_LE(blocked, 2000 + 65536u);
   peak = std::max(peak, rss_kib(daemon.pid()));
   fmt::print(
       "flood: {} MiB in {:.1f} s ({:.1f} MiB/s), {} valid alerts; RSS steady {} KiB, peak "
       "{} KiB (+{} KiB); {} of {} stats requests answered during the flood\n",
       total >> 20, secs, double(total >> 20) / secs, valid.load(), steady, peak, peak - steady,
-      answered, asked / 4);
-  EXPECT_LT(peak - steady, 64u * 1024) << "RSS grew by more than 64 MiB";
+      answered, asked / 2);
+  if (!sanitized()) EXPECT_LT(peak - steady, 64u * 1024) << "RSS grew by more than 64 MiB";
+  EXPECT_EQ(answered, asked / 2) << "the loop stopped serving during the flood";
   EXPECT_GT(daemon.stat("alerts_rejected").value_or(0), 1000u) << "rejected lines are counted";
   // Still alive and still blocking.
   ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.99")}));
