@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 // Records how it was run next to its directory: "argv ..." for the legacy protocol, "stdin
 // <line>" and "reply <line>" for JSON, answering an add with check_keys for its srcip like
 // Wazuh's own scripts. It prints a line too, which rampartd logs tagged with its name.
-const std::string kRecordScript = R"(#!/bin/sh
+const std::string kRecordScript = R"SH(#!/bin/sh
 log="$(dirname "$0")/../record.log"
 name="$(basename "$0")" if[$ # - gt 0]; then
   echo "argv $name $*" >> "$log"
@@ -37,7 +37,7 @@ case "$line" in
 ;
 esac
 echo "recorded"
-)";
+)SH";
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
@@ -82,7 +82,7 @@ class ExecTest : public ::testing::Test {
     std::ofstream(bin + "/" + name) << kRecordScript;
     chmod((bin + "/" + name).c_str(), mode);
   }
-  std::string record() const { return slurp(daemon.dir().path() + "/record.log"); }
+  std::string record() { return slurp(daemon.dir().path() + "/record.log"); }
   bool recorded(const std::string& what, size_t n = 1, std::chrono::milliseconds t = 10s) {
     return wait_until([&] { return count(record(), what) >= n; }, t);
   }
