@@ -411,9 +411,10 @@ Result<void> Daemon::Impl::setup_state() {
   state = std::move(*opened);
   state->set_offence_ttl(s.repeated_offenders_reset_sec);
   state->attach(event.get());
-  state->for_each_offence([this](std::string_view command, const Address& a, const OffenceRecord& o) {
-    enforcer_.restore_offence(command, a, o.count, o.last_sec);
-  });
+  state->for_each_offence(
+      [this](std::string_view command, const Address& a, const OffenceRecord& o) {
+        enforcer_.restore_offence(command, a, o.count, o.last_sec);
+      });
   enforcer_.set_offence_observer(
       [this](std::string_view command, const Address& a, uint32_t count, uint64_t last_sec) {
         state->put_offence(command, a, {count, last_sec});

@@ -219,9 +219,10 @@ void Enforcer::sync_exec(const BlockKey& key, uint32_t rule_id, const Alert* ale
   if (const Block* block = table_.find(key)) {
     uint64_t now = clock_.monotonic_us();
     change.op = Change::Op::Add;
-    change.timeout_ms =
-        block->expiry_us == 0 ? 0 : kernel_timeout_ms(block->expiry_us - std::min(block->expiry_us, now));
-    change.comment = fmt::format("{}:{}", change.command, block->rule_id ? block->rule_id : rule_id);
+    uint64_t expiry = block->expiry_us;
+    change.timeout_ms = expiry == 0 ? 0 : kernel_timeout_ms(expiry - std::min(expiry, now));
+    change.comment =
+        fmt::format("{}:{}", change.command, block->rule_id ? block->rule_id : rule_id);
     if (alert) change.alert = std::make_shared<const Alert>(*alert);
   } else {
     change.op = Change::Op::Delete;
@@ -349,9 +350,9 @@ Result<BlockView> Enforcer::block(const Address& address, uint64_t timeout_usec,
     return refuse(EPERM, fmt::format("{} is {} and is never blocked", address.str(), *why));
   for (const Address& own : host_addresses_)
     if (address.contains(own))
-      return refuse(EPERM, fmt::format("{} is{} an address of this host ({}) and is never blocked",
-                                       address.str(), address.is_host() ? "" : " or contains",
-                                       own.str()));
+      return refuse(EPERM,
+                    fmt::format("{} is{} an address of this host ({}) and is never blocked",
+                                address.str(), address.is_host() ? "" : " or contains", own.str()));
   for (const Address& p : config_->allowlist.prefixes())
     if (p.contains(address) || address.contains(p))
       return refuse(EPERM, fmt::format("{} is allowlisted by {}", address.str(), p.str()));

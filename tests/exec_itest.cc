@@ -20,7 +20,8 @@ using namespace std::chrono_literals;
 // Wazuh's own scripts. It prints a line too, which rampartd logs tagged with its name.
 const std::string kRecordScript = R"SH(#!/bin/sh
 log="$(dirname "$0")/../record.log"
-name="$(basename "$0")" if[$ # - gt 0]; then
+name="$(basename "$0")"
+if [ $# -gt 0 ]; then
   echo "argv $name $*" >> "$log"
   echo "recorded $1"
   exit 0
@@ -33,8 +34,7 @@ case "$line" in
     printf '{"version":1,"origin":{"name":"%s","module":"active-response"},"command":"check_keys","parameters":{"keys":["%s"]}}\n' "$name" "$ip"
     read -r reply
     echo "reply $name $reply" >> "$log"
-    ;
-;
+    ;;
 esac
 echo "recorded"
 )SH";
@@ -180,7 +180,7 @@ TEST_F(ExecTest, AFailedAddIsAFailureNotABlock) {
 }
 
 TEST_F(ExecTest, AScriptOverItsTimeLimitIsKilled) {
-  std::ofstream(bin + "/hangs.sh") << "#!/bin/sh\nsleep 60\n";
+  std::ofstream(bin + "/hangs.sh") << "#!/bin/sh\nsleep 7391\n";
   chmod((bin + "/hangs.sh").c_str(), 0755);
   ASSERT_EQ(daemon.start(command("hangs", "hangs.sh", "legacy") + response("hangs", 600) +
                          rampart("<exec_timeout>1</exec_timeout>")),
@@ -189,7 +189,7 @@ TEST_F(ExecTest, AScriptOverItsTimeLimitIsKilled) {
   ASSERT_TRUE(wait_until([&] { return daemon.stat("exec_timeouts") == 1u; }, 5s)) << daemon.log();
   EXPECT_TRUE(wait_until([&] { return daemon.stat("active") == 0u; }));
   EXPECT_NE(daemon.log().find("killed after its 1s time limit"), std::string::npos);
-  EXPECT_EQ(run("pgrep -f 'sleep 60' | wc -l"), "0\n") << "the script's children die with it";
+  EXPECT_EQ(run("pgrep -f '^sleep 7391' | wc -l"), "0\n") << "the script's children die with it";
 }
 
 // --check-config for one command whose file is `setup`'s; returns the output, `status` the
@@ -266,7 +266,9 @@ TEST_F(ExecTest, ARestartKeepsPendingDeletes) {
   std::string config = command("record", "record.sh") + response("record", 4) + rampart();
   ASSERT_EQ(daemon.start(config), "");
   ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.78")}));
-  ASSERT_TRUE(recorded("reply record.sh")) << daemon.log();
+  ASSERT_TRUE(wait_until([&] {
+    return daemon.log().find("record.sh add 203.0.113.78 (record) done") != std::string::npos;
+  })) << daemon.log();
   daemon.stop(SIGKILL);
   ASSERT_EQ(daemon.start(config), "");
   EXPECT_EQ(daemon.stat("active"), 1u) << daemon.log();
