@@ -550,7 +550,7 @@ void Daemon::Impl::read_host_addresses_now() {
   }
   std::string text;
   for (const Address& a : *own) text += (text.empty() ? "" : ", ") + a.str();
-  log_info("never blocking this host's {} addresses: {}", own->size(), text);
+  if (!own->empty()) log_info("never blocking this host's addresses: {}", text);
   enforcer_.set_host_addresses(std::move(*own));
 }
 
