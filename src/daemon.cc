@@ -33,28 +33,6 @@ namespace rampart {
 
 namespace {
 
-// Commands this build can enforce. The others fail the config check with file:line.
-Result<void> check_supported(const Config& config) {
-  std::string errors;
-  for (const auto& ar : config.responses) {
-    const Command& cmd = config.commands[ar.command];
-    if (cmd.kind == CommandKind::Firewall || cmd.kind == CommandKind::Firewalld ||
-        cmd.kind == CommandKind::Exec || cmd.kind == CommandKind::HostsDeny)
-      continue;
-    errors += fmt::format(
-        "{}:{}: command \"{}\" runs \"{}\", which needs the {} backend; this build of rampart "
-        "only enforces firewall-drop (nftables or firewalld) and firewalld-drop. Bind "
-        "firewall-drop instead, or disable this "
-        "<active-response>\n",
-        ar.file, ar.line, cmd.name, cmd.executable, to_string(cmd.kind));
-  }
-  if (!errors.empty()) {
-    errors.pop_back();
-    return std::unexpected(Error{EINVAL, errors});
-  }
-  return {};
-}
-
 // Hands every event to each sink: the log, the D-Bus signals.
 class FanoutSink final : public EventSink {
  public:
@@ -141,7 +119,6 @@ Result<std::shared_ptr<Config>> load_daemon_config(const Options& options) {
     config = parse_config(kDefaultConfigText, kDefaultConfigName);
   }
   if (!config) return std::unexpected(config.error());
-  if (auto r = check_supported(*config); !r) return std::unexpected(r.error());
   // Scripts run as root: refuse any the exec directory does not keep safe (reads the disk).
   if (auto r = check_exec_commands(*config); !r) return std::unexpected(r.error());
   if (config->settings.node_name.empty()) config->settings.node_name = hostname();
@@ -150,7 +127,6 @@ Result<std::shared_ptr<Config>> load_daemon_config(const Options& options) {
 
 struct Daemon::Impl final : Control {
   explicit Impl(Options o) : options(std::move(o)), enforcer_(clock, events) {
-    // HOOK(journal): the audit sinks are added here.
     events.add(&audit);
   }
 
@@ -176,9 +152,7 @@ struct Daemon::Impl final : Control {
   std::unique_ptr<ExecBackend> exec;
   std::unique_ptr<HostsDenyBackend> hosts_deny;
   std::unique_ptr<SocketInput> input;
-  // HOOK(dbus): the D-Bus API object lives here.
   std::unique_ptr<BusApi> bus_api;  // null when no system bus is reachable
-  // HOOK(journal): the journal input lives here.
   std::unique_ptr<JournalInput> journal;
   AlertParser parser;
   Alert alert;
@@ -330,13 +304,13 @@ Result<void> Daemon::Impl::setup() {
   if (!in) return std::unexpected(in.error());
   input = std::move(*in);
 
-  // HOOK(dbus): attach the D-Bus API here (it adds its EventSink to `events`).
+  // The D-Bus API (its EventSink turns events into signals).
   auto bus = BusApi::open(event.get(), *this);
   if (!bus) return std::unexpected(bus.error());
   bus_api = std::move(*bus);
   if (bus_api) events.add(bus_api.get());
 
-  // HOOK(journal): open the journal input here when config->settings.journal.enabled.
+  // The journal input, when <journal> is configured.
   audit.attach(event.get());
   if (config->settings.journal.enabled) {
     auto j = JournalInput::open(
@@ -471,7 +445,7 @@ void Daemon::Impl::schedule_commit() {
 
 void Daemon::Impl::commit() {
   enforcer_.commit();
-  // HOOK(journal): the backends have what was decided: the journal cursor may move past it.
+  // The backends have what was decided: the journal cursor may move past it.
   if (journal) journal->committed();
   arm_expiry();
   fflush(stderr);
