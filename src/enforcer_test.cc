@@ -1,4 +1,5 @@
 #include "enforcer.h"
+#include "enforcer_fakes.h"
 
 #include <gtest/gtest.h>
 
@@ -7,41 +8,9 @@
 namespace rampart {
 namespace {
 
-class FakeClock final : public Clock {
- public:
-  uint64_t monotonic_us() const override { return now; }
-  uint64_t realtime_us() const override { return now + 1'000'000'000'000; }
-  uint64_t now = 5'000'000;
-};
-
-// Records every batch it is given; can refuse chosen addresses.
-class FakeBackend final : public Backend {
- public:
-  std::string_view name() const override { return "fake"; }
-  bool expires_by_itself() const override { return true; }
-  ApplyResult apply(std::span<const Change> changes) override {
-    batches.emplace_back(changes.begin(), changes.end());
-    ApplyResult r;
-    for (size_t i = 0; i < changes.size(); ++i) {
-      if (changes[i].address.str() == refuse)
-        r.rejected.emplace_back(i, Error{ENOSPC, "set is full"});
-      else
-        ++r.applied;
-    }
-    return r;
-  }
-  std::vector<std::vector<Change>> batches;
-  std::string refuse;
-};
-
-class RecordingSink final : public EventSink {
- public:
-  void emit(const Event& e) override {
-    lines.push_back(std::string(to_string(e.type)) + " " + (e.address ? e.address->str() : "-") +
-                    " " + std::string(e.detail));
-  }
-  std::vector<std::string> lines;
-};
+using fakes::FakeBackend;
+using fakes::FakeClock;
+using fakes::RecordingSink;
 
 std::shared_ptr<const Config> config(const std::string& extra = "") {
   auto c = parse_config(R"(<ossec_config>

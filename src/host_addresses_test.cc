@@ -8,40 +8,14 @@
 #include <cerrno>
 
 #include "enforcer.h"
+#include "enforcer_fakes.h"
 
 namespace rampart {
 namespace {
 
-class FakeClock final : public Clock {
- public:
-  uint64_t monotonic_us() const override { return now; }
-  uint64_t realtime_us() const override { return now + 1'000'000'000'000; }
-  uint64_t now = 5'000'000;
-};
-
-class FakeBackend final : public Backend {
- public:
-  std::string_view name() const override { return "fake"; }
-  bool expires_by_itself() const override { return true; }
-  ApplyResult apply(std::span<const Change> changes) override {
-    batches.emplace_back(changes.begin(), changes.end());
-    return {changes.size(), {}};
-  }
-  std::vector<std::vector<Change>> batches;
-};
-
-class RecordingSink final : public EventSink {
- public:
-  void emit(const Event& e) override {
-    lines.push_back(std::string(to_string(e.type)) + " " + (e.address ? e.address->str() : "-") +
-                    " " + std::string(e.detail));
-  }
-  bool has(const std::string& text) const {
-    return std::any_of(lines.begin(), lines.end(),
-                       [&](const std::string& l) { return l.find(text) != std::string::npos; });
-  }
-  std::vector<std::string> lines;
-};
+using fakes::FakeBackend;
+using fakes::FakeClock;
+using fakes::RecordingSink;
 
 std::shared_ptr<const Config> config() {
   auto c = parse_config(R"(<ossec_config>

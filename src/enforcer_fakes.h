@@ -1,0 +1,57 @@
+// Plain fakes for the enforcer's seams (clock, backend, event sink), shared by unit tests.
+#pragma once
+
+#include <algorithm>
+#include <cerrno>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "backend.h"
+#include "clock.h"
+#include "events.h"
+
+namespace rampart::fakes {
+
+class FakeClock final : public Clock {
+ public:
+  uint64_t monotonic_us() const override { return now; }
+  uint64_t realtime_us() const override { return now + 1'000'000'000'000; }
+  uint64_t now = 5'000'000;
+};
+
+// Records every batch it is given; refuses the address named in `refuse`, if any.
+class FakeBackend final : public Backend {
+ public:
+  std::string_view name() const override { return "fake"; }
+  bool expires_by_itself() const override { return true; }
+  ApplyResult apply(std::span<const Change> changes) override {
+    batches.emplace_back(changes.begin(), changes.end());
+    ApplyResult r;
+    for (size_t i = 0; i < changes.size(); ++i) {
+      if (!refuse.empty() && changes[i].address.str() == refuse)
+        r.rejected.emplace_back(i, Error{ENOSPC, "set is full"});
+      else
+        ++r.applied;
+    }
+    return r;
+  }
+  std::vector<std::vector<Change>> batches;
+  std::string refuse;
+};
+
+// Renders each event as "type address detail".
+class RecordingSink final : public EventSink {
+ public:
+  void emit(const Event& e) override {
+    lines.push_back(std::string(to_string(e.type)) + " " + (e.address ? e.address->str() : "-") +
+                    " " + std::string(e.detail));
+  }
+  bool has(const std::string& text) const {
+    return std::any_of(lines.begin(), lines.end(),
+                       [&](const std::string& l) { return l.find(text) != std::string::npos; });
+  }
+  std::vector<std::string> lines;
+};
+
+}  // namespace rampart::fakes
