@@ -39,20 +39,10 @@ std::string ctl_path() {
   return p ? p : "rampartctl";
 }
 
-// A private system bus with the real system bus's default policy, our policy file, and room
-// for a fake polkit that tests may start.
-class PrivateBus {
- public:
-  PrivateBus() {
-    chmod(dir_.path().c_str(), 0755);  // nobody must reach the socket
-    socket_ = dir_.file("bus.sock");
-    dir_.write("bus.conf", fmt::format(R"(<!DOCTYPE busconfig PUBLIC
- "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={}</listen>
-  <auth>EXTERNAL</auth>
+// The real system bus's default policy, our policy file, and room for a fake polkit that
+// tests may start.
+std::string bus_policy() {
+  return fmt::format(R"(
   <policy context="default">
     <allow user="*"/>
     <deny own="*"/>
@@ -76,27 +66,9 @@ class PrivateBus {
     <allow send_destination="org.freedesktop.DBus"
            send_interface="org.freedesktop.DBus.Monitoring"/>
   </policy>
-  <include>{}/dbus/org.rampart1.conf</include>
-</busconfig>
-)",
-                                       socket_, source_root()));
-    std::string out =
-        run("dbus-daemon --config-file=" + dir_.file("bus.conf") + " --fork --print-pid");
-    pid_ = atoi(out.c_str());
-    address_ = "unix:path=" + socket_;
-    setenv("DBUS_SYSTEM_BUS_ADDRESS", address_.c_str(), 1);
-  }
-  ~PrivateBus() {
-    if (pid_ > 0) kill(pid_, SIGTERM);
-  }
-  bool ok() const { return pid_ > 0; }
-  std::string env() const { return "DBUS_SYSTEM_BUS_ADDRESS=" + address_; }
-
- private:
-  TempDir dir_;
-  std::string socket_, address_;
-  pid_t pid_ = -1;
-};
+  <include>{}/dbus/org.rampart1.conf</include>)",
+                     source_root());
+}
 
 PrivateBus* g_bus = nullptr;
 
@@ -271,7 +243,7 @@ const sd_bus_vtable FakePolkit::kVtable[] = {
 class DbusTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (geteuid() == 0) g_bus = new PrivateBus;
+    if (geteuid() == 0) g_bus = new PrivateBus(bus_policy());
   }
   static void TearDownTestSuite() {
     delete g_bus;

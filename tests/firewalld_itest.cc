@@ -27,46 +27,6 @@ std::string drop(int timeout_s = 600, const std::string& executable = "firewall-
                      executable, timeout_s);
 }
 
-// A system bus that lets everyone own and call everything: firewalld's and rampart's own
-// policies are not what these tests are about.
-class PrivateBus {
- public:
-  PrivateBus() {
-    socket_ = dir_.file("bus.sock");
-    dir_.write("bus.conf", fmt::format(R"(<!DOCTYPE busconfig PUBLIC
- "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/> <allow own="*"/>
-    <allow send_type="method_call"/> <allow send_type="signal"/>
-    <allow send_type="method_return"/> <allow send_type="error"/>
-    <allow receive_type="method_call"/> <allow receive_type="signal"/>
-    <allow receive_type="method_return"/> <allow receive_type="error"/>
-  </policy>
-</busconfig>
-)",
-                                       socket_));
-    pid_ = atoi(
-        run("dbus-daemon --config-file=" + dir_.file("bus.conf") + " --fork --print-pid").c_str());
-    address_ = "unix:path=" + socket_;
-    setenv("DBUS_SYSTEM_BUS_ADDRESS", address_.c_str(), 1);
-  }
-  ~PrivateBus() {
-    if (pid_ > 0) kill(pid_, SIGTERM);
-  }
-  bool ok() const { return pid_ > 0; }
-  std::string env() const { return "DBUS_SYSTEM_BUS_ADDRESS=" + address_; }
-
- private:
-  TempDir dir_;
-  std::string socket_, address_;
-  pid_t pid_ = -1;
-};
-
 PrivateBus* g_bus = nullptr;
 
 std::string busctl(const std::string& args) {
@@ -138,7 +98,7 @@ class Firewalld {
 class FirewalldTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (geteuid() == 0) g_bus = new PrivateBus;
+    if (geteuid() == 0) g_bus = new PrivateBus;  // allows everything: not about policy
   }
   static void TearDownTestSuite() {
     delete g_bus;

@@ -6,6 +6,7 @@
 #include <simdjson.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -239,10 +240,12 @@ std::optional<uint64_t> DaemonProcess::stat(const std::string& name) {
   size_t before = log().size();
   signal(SIGUSR1);
   std::string text;
-  if (!wait_until([&] {
-        text = log();
-        return text.find("stats: ", before) != std::string::npos;
-      }, std::chrono::seconds(5)))
+  if (!wait_until(
+          [&] {
+            text = log();
+            return text.find("stats: ", before) != std::string::npos;
+          },
+          std::chrono::seconds(5)))
     return std::nullopt;
   size_t line = text.rfind("stats: ");
   size_t at = text.find(" " + name + "=", line);
@@ -250,11 +253,39 @@ std::optional<uint64_t> DaemonProcess::stat(const std::string& name) {
   return std::stoull(text.substr(at + name.size() + 2));
 }
 
+const std::string PrivateBus::kAllowAll = R"(
+  <policy context="default">
+    <allow user="*"/> <allow own="*"/>
+    <allow send_type="method_call"/> <allow send_type="signal"/>
+    <allow send_type="method_return"/> <allow send_type="error"/>
+    <allow receive_type="method_call"/> <allow receive_type="signal"/>
+    <allow receive_type="method_return"/> <allow receive_type="error"/>
+  </policy>)";
+
+PrivateBus::PrivateBus(const std::string& policy) {
+  chmod(dir_.path().c_str(), 0755);  // tests run clients as nobody too
+  std::string socket = dir_.file("bus.sock");
+  dir_.write("bus.conf",
+             "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+             " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+             "<busconfig>\n  <type>system</type>\n  <listen>unix:path=" +
+                 socket + "</listen>\n  <auth>EXTERNAL</auth>" + policy + "\n</busconfig>\n");
+  pid_ = atoi(
+      run("dbus-daemon --config-file=" + dir_.file("bus.conf") + " --fork --print-pid").c_str());
+  address_ = "unix:path=" + socket;
+  setenv("DBUS_SYSTEM_BUS_ADDRESS", address_.c_str(), 1);
+}
+
+PrivateBus::~PrivateBus() {
+  // Forked by dbus-daemon itself: not our child, so there is nothing to reap.
+  if (pid_ > 0) kill(pid_, SIGTERM);
+}
+
 std::string wazuh_alert(const std::string& srcip, int level, const std::string& rule,
                         const std::string& groups, const std::string& agent_id) {
-  return R"({"timestamp":"2026-11-27T20:58:22.123+0000","rule":{"level":)" +
-         std::to_string(level) + R"(,"description":"sshd: brute force trying to get access to the system.","id":")" +
-         rule + R"(","groups":[)" + groups + R"(]},"agent":{"id":")" + agent_id +
+  return R"({"timestamp":"2026-11-27T20:58:22.123+0000","rule":{"level":)" + std::to_string(level) +
+         R"(,"description":"sshd: brute force trying to get access to the system.","id":")" + rule +
+         R"(","groups":[)" + groups + R"(]},"agent":{"id":")" + agent_id +
          R"(","name":"web1"},"manager":{"name":"wazuh"},"id":"1732740000.123456","full_log":"Failed password for root from )" +
          srcip + R"( port 22 ssh2","decoder":{"name":"sshd"},"data":{"srcip":")" + srcip +
          R"(","srcuser":"root"},"location":"/var/log/auth.log"})";

@@ -18,8 +18,8 @@ namespace rampart::test {
 
 // Fails the current test (not skips) when a root-only test cannot get what it needs; skips
 // with a clear message only when not running as root at all.
-#define RAMPART_REQUIRE_ROOT()                                                          \
-  do {                                                                                  \
+#define RAMPART_REQUIRE_ROOT()                                                       \
+  do {                                                                               \
     if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces, nftables)"; \
   } while (0)
 
@@ -104,9 +104,34 @@ class DaemonProcess {
   pid_t pid_ = -1;
 };
 
+// A private dbus-daemon of type "system" listening on a socket in its own temporary
+// directory. The constructor exports DBUS_SYSTEM_BUS_ADDRESS, so sd_bus_open_system() and
+// busctl in this process (and its children) talk to it; env() is the same for a DaemonProcess.
+class PrivateBus {
+ public:
+  // A policy that lets everyone own and call everything, for tests not about policy.
+  static const std::string kAllowAll;
+  // `policy` is the part of the bus configuration after <auth>: <policy> and <include>
+  // elements.
+  explicit PrivateBus(const std::string& policy = kAllowAll);
+  ~PrivateBus();
+  PrivateBus(const PrivateBus&) = delete;
+  PrivateBus& operator=(const PrivateBus&) = delete;
+
+  bool ok() const { return pid_ > 0; }
+  const std::string& address() const { return address_; }
+  std::string env() const { return "DBUS_SYSTEM_BUS_ADDRESS=" + address_; }
+
+ private:
+  TempDir dir_;
+  std::string address_;
+  pid_t pid_ = -1;
+};
+
 // A Wazuh alerts.json line for `srcip`.
-std::string wazuh_alert(const std::string& srcip, int level = 10, const std::string& rule = "5712",
-                        const std::string& groups = "\"syslog\",\"sshd\",\"authentication_failures\"",
-                        const std::string& agent_id = "000");
+std::string wazuh_alert(
+    const std::string& srcip, int level = 10, const std::string& rule = "5712",
+    const std::string& groups = "\"syslog\",\"sshd\",\"authentication_failures\"",
+    const std::string& agent_id = "000");
 
 }  // namespace rampart::test
