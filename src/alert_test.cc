@@ -498,5 +498,20 @@ TEST_F(AlertTest, OutOfRangeTimeStampIsLeftOut) {
   }
 }
 
+// OSSEC's millisecond TimeStamp in Wazuh's form, at the edges of the range it accepts.
+TEST_F(AlertTest, TimeStampMillisecondsAreFormatted) {
+  std::pair<std::string, std::string> cases[] = {
+      {"0", "1970-01-01T00:00:00.000+0000"},
+      {"951825599007.9", "2000-02-29T11:59:59.007+0000"},
+      {"1705314225123", "2024-01-15T10:23:45.123+0000"},
+      {"253402300799999", "9999-12-31T23:59:59.999+0000"},
+  };
+  for (const auto& [ts, want] : cases) {
+    Alert a = parse_ok(R"({"rule":{"level":10,"sidid":5712},"srcip":"203.0.113.9","TimeStamp":)" +
+                       ts + "}");
+    EXPECT_EQ(a.timestamp, want) << ts;
+  }
+}
+
 }  // namespace
 }  // namespace rampart
