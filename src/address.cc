@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <bit>
 #include <charconv>
 #include <cstring>
 
@@ -124,12 +125,16 @@ std::string Address::str() const {
 }
 
 size_t AddressHash::operator()(const Address& a) const noexcept {
-  // FNV-1a over the significant bytes; cheap and good enough for addresses.
-  uint64_t h = 1469598103934665603ull ^ a.family ^ (uint64_t{a.prefix} << 8);
-  for (size_t i = 0; i < a.size(); ++i) {
-    h ^= a.bytes[i];
-    h *= 1099511628211ull;
-  }
+  // Two multiplicative mixes of the 64-bit halves and a final avalanche (as in murmur3's
+  // finaliser): a few cycles, where byte-wise FNV took a multiply per byte.
+  uint64_t hi, lo;
+  std::memcpy(&hi, a.bytes.data(), sizeof hi);
+  std::memcpy(&lo, a.bytes.data() + 8, sizeof lo);
+  uint64_t h = hi * 0x9e3779b97f4a7c15ull ^ std::rotl(lo * 0xc2b2ae3d27d4eb4full, 31) ^
+               (uint64_t{a.family} << 8 | a.prefix);
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
   return static_cast<size_t>(h);
 }
 

@@ -6,10 +6,12 @@ namespace rampart {
 
 Upsert BlockTable::upsert(const BlockKey& key, uint64_t expiry_us, uint32_t rule_id,
                           uint32_t reason, CommandKind kind) {
-  auto it = blocks_.find(key);
-  if (it == blocks_.end()) {
+  // Keys in ascending order (a snapshot being restored) go to the end without a tree walk.
+  auto it =
+      !blocks_.empty() && blocks_.rbegin()->first < key ? blocks_.end() : blocks_.lower_bound(key);
+  if (it == blocks_.end() || it->first != key) {
     if (blocks_.size() >= max_blocks_) return Upsert::Refused;
-    blocks_.emplace(key, Block{expiry_us, rule_id, reason, kind});
+    blocks_.emplace_hint(it, key, Block{expiry_us, rule_id, reason, kind});
     schedule(key, expiry_us);
     return Upsert::Added;
   }
@@ -77,8 +79,11 @@ std::optional<uint64_t> BlockTable::next_expiry() {
 
 std::pair<BlockTable::Map::const_iterator, BlockTable::Map::const_iterator> BlockTable::range(
     const Address& address) const {
-  return {blocks_.lower_bound(BlockKey{address, 0}),
-          blocks_.upper_bound(BlockKey{address, UINT16_MAX})};
+  // One tree walk; an address rarely has more than a block or two.
+  auto first = blocks_.lower_bound(BlockKey{address, 0});
+  auto last = first;
+  while (last != blocks_.end() && last->first.address == address) ++last;
+  return {first, last};
 }
 
 void BlockTable::clear() {

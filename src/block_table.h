@@ -75,6 +75,7 @@ class BlockTable {
   // Reasons are mostly rule descriptions shared by many blocks: store each once.
   uint32_t intern(std::string_view reason);
   const std::string& reason(uint32_t id) const { return reasons_[id]; }
+  const std::vector<std::string>& reasons() const { return reasons_; }
 
  private:
   struct Deadline {

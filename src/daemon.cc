@@ -26,12 +26,18 @@
 #include "log.h"
 #include "nft_backend.h"
 #include "nft_monitor.h"
+#include "nft_snapshot.h"
 #include "socket_input.h"
 #include "state_store.h"
 
 namespace rampart {
 
 namespace {
+
+// Transactions this large are sent while the nftables monitor pauses (see NftMonitor): the
+// kernel then builds no notification per element for it. Smaller ones are not worth the
+// generation check.
+constexpr size_t kQuietTransaction = 256;
 
 // Hands every event to each sink: the log, the D-Bus signals.
 class FanoutSink final : public EventSink {
@@ -173,6 +179,9 @@ struct Daemon::Impl final : Control {
   void log_stats();
   void read_host_addresses_now();
   void repair_ruleset();
+  void verify_ruleset();
+  std::optional<BlockSnapshot> take_snapshot();
+  void save_snapshot();
   void elements_deleted(const std::vector<NftElement>& elements);
 
   // Control, for the D-Bus API.
@@ -223,6 +232,7 @@ struct Daemon::Impl final : Control {
       default:
         sd_notify(0, "STOPPING=1");
         self->commit();
+        self->save_snapshot();
         log_info("stopping on signal {}; blocks stay in the kernel with their timeouts",
                  si->ssi_signo);
         self->log_stats();
@@ -281,18 +291,28 @@ Result<void> Daemon::Impl::setup() {
     auto opened = NftBackend::open(config->settings.nft_table);
     if (!opened) return std::unexpected(opened.error());
     nft = std::move(*opened);
+    // Before anything of ours moves the generation on.
+    std::optional<BlockSnapshot> snapshot = take_snapshot();
     if (auto r = nft->ensure_ruleset(); !r) return std::unexpected(r.error());
-    auto elements = nft->dump();
-    if (!elements) return std::unexpected(elements.error());
     firewall = std::make_unique<NftFirewall>(*nft);
     enforcer_.set_backend(CommandKind::Firewall, firewall.get());
-    enforcer_.restore(CommandKind::Firewall, restored_from(*elements));
+    if (snapshot) {
+      enforcer_.restore(CommandKind::Firewall, *snapshot);
+    } else {
+      auto elements = nft->dump();
+      if (!elements) return std::unexpected(elements.error());
+      enforcer_.restore(CommandKind::Firewall, restored_from(*elements));
+    }
     auto monitor = NftMonitor::open(
         event.get(), nft->table(), nft->portid(),
         {[this] { repair_ruleset(); },
-         [this](const std::vector<NftElement>& gone) { elements_deleted(gone); }});
+         [this](const std::vector<NftElement>& gone) { elements_deleted(gone); },
+         [this] { verify_ruleset(); }});
     if (!monitor) return std::unexpected(monitor.error());
     nft_monitor = std::move(*monitor);
+    // Subscribed: every later transaction is either notified or moves the generation on.
+    if (auto gen = nft->generation()) nft_monitor->set_generation(*gen);
+    nft->set_listener(nft_monitor.get(), kQuietTransaction);
   }
   if (firewall) enforcer_.set_backend(CommandKind::Firewall, firewall.get());
   if (!options.dry_run)
@@ -553,6 +573,62 @@ void Daemon::Impl::repair_ruleset() {
               nft->table(), queued, (clock.monotonic_us() - start) / 1000);
 }
 
+// The blocks saved at the last clean stop, when nothing can have changed since (see
+// block_snapshot.h): a million of them load in a fraction of the time the kernel takes to dump
+// them.
+std::optional<BlockSnapshot> Daemon::Impl::take_snapshot() {
+  const std::string path = nft_snapshot_path(config->settings.state_directory);
+  auto gen = nft->generation();
+  if (!gen) {
+    log_warning("{}; reading the blocks from the kernel", gen.error().message);
+    return std::nullopt;
+  }
+  auto here = nft_snapshot_origin(nft->table(), *gen);
+  if (!here) {
+    log_warning("{}; reading the blocks from the kernel", here.error().message);
+    return std::nullopt;
+  }
+  std::string why;
+  auto snapshot = take_nft_snapshot(path, *here, why);
+  if (!snapshot) log_info("reading the blocks from the kernel: {}", why);
+  return snapshot;
+}
+
+// At a clean stop, after the last commit: what the kernel holds is exactly the table.
+void Daemon::Impl::save_snapshot() {
+  if (!nft || !nft_monitor || !firewall) return;
+  auto gen = nft_monitor->settled_generation();
+  if (!gen) {
+    log_info("not saving a block snapshot: nftables changes are still being handled");
+    return;
+  }
+  auto origin = nft_snapshot_origin(nft->table(), *gen);
+  if (!origin) {
+    log_warning("not saving a block snapshot: {}", origin.error().message);
+    return;
+  }
+  uint64_t start = clock.monotonic_us();
+  BlockSnapshot snapshot = enforcer_.snapshot(CommandKind::Firewall);
+  snapshot.origin = std::move(*origin);
+  const std::string path = nft_snapshot_path(config->settings.state_directory);
+  if (auto r = save_nft_snapshot(path, snapshot); !r) {
+    log_warning("{}; the next start reads the blocks from the kernel", r.error().message);
+    return;
+  }
+  log_info("saved {} blocks to {} in {} ms", snapshot.blocks.size(), path,
+           (clock.monotonic_us() - start) / 1000);
+}
+
+// Someone else changed the ruleset while the monitor was not listening (during a large
+// transaction of ours). Most such changes are other tables'; ours is rebuilt only if it is
+// gone. An element an administrator deleted in that gap stays in rampart's view until it
+// expires: finding it would take a dump of the sets, which is too slow at this scale.
+void Daemon::Impl::verify_ruleset() {
+  auto present = nft->ruleset_present();
+  if (present && *present) return;  // counted as nft_unsure in the stats line
+  repair_ruleset();
+}
+
 void Daemon::Impl::elements_deleted(const std::vector<NftElement>& elements) {
   for (const auto& e : elements) enforcer_.forget(CommandKind::Firewall, e.address);
   arm_expiry();
@@ -567,9 +643,11 @@ void Daemon::Impl::log_stats() {
                             "nft_resends={}",
                             n.batches, n.messages, n.elements, n.rejected, n.resends);
     if (nft_monitor)
-      nft_stats += fmt::format(" nft_repairs={} nft_external_deletes={} nft_notify_overruns={}",
-                               nft_repairs, nft_monitor->counters().elements_deleted,
-                               nft_monitor->counters().overruns);
+      nft_stats += fmt::format(
+          " nft_repairs={} nft_external_deletes={} nft_notify_overruns={} nft_quiet={} "
+          "nft_unsure={}",
+          nft_repairs, nft_monitor->counters().elements_deleted, nft_monitor->counters().overruns,
+          n.quiet, nft_monitor->counters().unsure);
   }
   if (firewalld) {
     const auto& f = firewalld->counters();

@@ -13,6 +13,7 @@
 
 #include "alert.h"
 #include "backend.h"
+#include "block_snapshot.h"
 #include "block_table.h"
 #include "clock.h"
 #include "config.h"
@@ -72,6 +73,10 @@ class Enforcer {
 
   // Puts blocks found in a backend into the table without changing the backend.
   void restore(CommandKind kind, const std::vector<RestoredBlock>& blocks);
+  // The blocks of `kind` with everything the table knows of them (origin left empty), and
+  // putting them back; blocks whose time has passed are left out. Returns how many.
+  BlockSnapshot snapshot(CommandKind kind) const;
+  size_t restore(CommandKind kind, const BlockSnapshot& snapshot);
 
   // Repeated-offender counts (CLOCK_REALTIME seconds, so they outlive a reboot): every offence
   // is reported to the observer (the state store), and restore_offence() puts a stored count

@@ -191,5 +191,36 @@ TEST_F(Fixture, ListPagesInAddressOrder) {
   EXPECT_EQ(rest[1].address.str(), "2001:db8::1");
 }
 
+TEST_F(Fixture, SnapshotRestoresReasonsAndDropsWhatExpiredMeanwhile) {
+  enforcer.on_alert(alert("203.0.113.1"));
+  ASSERT_TRUE(enforcer.block(*Address::parse("198.51.100.0/24"), 60'000'000, "scanner", 0));
+  ASSERT_TRUE(enforcer.block(*Address::parse("192.0.2.7"), 0, "forever", 0));
+  enforcer.commit();
+  BlockSnapshot s = enforcer.snapshot(CommandKind::Firewall);
+  ASSERT_EQ(s.blocks.size(), 3u);
+
+  FakeClock later;
+  later.now = clock.now + 61'000'000;  // the manual /24 has expired, the alert's block has not
+  RecordingSink events;
+  FakeBackend fresh;
+  Enforcer next(later, events);
+  next.set_config(config());
+  next.set_backend(CommandKind::Firewall, &fresh);
+  EXPECT_EQ(next.restore(CommandKind::Firewall, s), 2u);
+  EXPECT_TRUE(events.has("restored"));
+  EXPECT_FALSE(next.has_pending()) << "restoring must not send anything to the backend";
+  auto forever = next.get(*Address::parse("192.0.2.7"));
+  ASSERT_TRUE(forever);
+  EXPECT_EQ(forever->reason, "forever");
+  EXPECT_EQ(forever->command, "manual");
+  EXPECT_EQ(forever->expiry_realtime_us, 0u);
+  auto blocked = next.get(*Address::parse("203.0.113.1"));
+  ASSERT_TRUE(blocked);
+  EXPECT_EQ(blocked->reason, "sshd brute force");
+  EXPECT_EQ(blocked->rule_id, 5712u);
+  EXPECT_EQ(blocked->expiry_realtime_us, later.to_realtime(clock.now + 600'000'000));
+  EXPECT_FALSE(next.get(*Address::parse("198.51.100.0/24")));
+}
+
 }  // namespace
 }  // namespace rampart

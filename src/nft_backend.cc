@@ -126,6 +126,8 @@ struct NftBackend::Impl {
   uint32_t seq = 0;
   NftCounters counters;
   std::vector<char> rx = std::vector<char>(size_t{1} << 17);
+  NftListener* listener = nullptr;
+  size_t quiet_min = SIZE_MAX;
 
   int fd() const { return mnl_socket_get_fd(nl.get()); }
   uint32_t next_seq() { return seq++; }
@@ -353,6 +355,34 @@ struct NftBackend::Impl {
     }
   }
 
+  // The whole of `changes` as one transaction while the listener pauses. Returns nullopt when
+  // that did not work out (the listener could not pause, the ruleset moved on, the kernel
+  // refused something): the ordinary path then sends it and sorts out any refusal.
+  std::optional<ApplyResult> transact_quietly(std::span<const Change> changes) {
+    std::optional<uint32_t> gen = listener->pause();
+    if (!gen) return std::nullopt;
+    std::vector<size_t> order(changes.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    NftBatchOptions options;
+    options.first_seq = seq;
+    options.genid = *gen;
+    NftBatch batch = build_element_batch(table, changes, order, options);
+    seq = batch.next_seq();
+    bool committed = false;
+    if (grow_buffer(fd(), SO_SNDBUF, SO_SNDBUFFORCE, batch.bytes.size() + kSendOverhead) >=
+        batch.bytes.size() + kSendOverhead) {
+      auto outcome = send(batch);
+      counters.messages += batch.messages.size();
+      counters.elements += changes.size();
+      committed = outcome && outcome->errors.empty() && !outcome->overrun;
+    }
+    // A commit moves the generation on by exactly one; a refused transaction leaves it.
+    listener->resume(committed ? *gen + 1 : *gen, [this] { return genid(); });
+    if (!committed) return std::nullopt;
+    counters.quiet++;
+    return ApplyResult{changes.size(), {}};
+  }
+
   // Sends a ruleset or flush transaction; the first refused message becomes the error.
   Result<void> send_simple(const NftBatch& batch, bool* restart) {
     auto outcome = send(batch);
@@ -437,6 +467,8 @@ Result<std::vector<NftElement>> NftBackend::dump() {
 ApplyResult NftBackend::apply(std::span<const Change> changes) {
   ApplyResult out;
   if (changes.empty()) return out;
+  if (impl_->listener && changes.size() >= impl_->quiet_min)
+    if (auto quiet = impl_->transact_quietly(changes)) return std::move(*quiet);
   std::vector<size_t> order(changes.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::vector<uint32_t> groups;
@@ -445,6 +477,24 @@ ApplyResult NftBackend::apply(std::span<const Change> changes) {
   std::sort(out.rejected.begin(), out.rejected.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
+}
+
+void NftBackend::set_listener(NftListener* listener, size_t min_changes) {
+  impl_->listener = listener;
+  impl_->quiet_min = listener ? min_changes : SIZE_MAX;
+}
+
+Result<uint32_t> NftBackend::generation() {
+  return impl_->genid();
+}
+
+Result<bool> NftBackend::ruleset_present() {
+  for (std::string_view chain : {kNftChains[0], kNftChains[1]}) {
+    auto rules = impl_->count_rules(chain);
+    if (!rules) return std::unexpected(rules.error());
+    if (*rules == 0) return false;
+  }
+  return true;
 }
 
 Result<size_t> NftBackend::flush() {

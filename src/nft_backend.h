@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,6 +30,20 @@ struct NftCounters {
   uint64_t elements = 0;  // elements carried
   uint64_t rejected = 0;  // changes dropped after the kernel refused them
   uint64_t resends = 0;   // batches sent again without the refused changes
+  uint64_t quiet = 0;     // transactions sent while the notification listener paused
+};
+
+// A subscriber to nftables notifications (the monitor) that can stop listening while a large
+// transaction of ours commits, and tell afterwards whether it missed someone else's.
+class NftListener {
+ public:
+  virtual ~NftListener() = default;
+  // Stops listening. Returns the generation up to which every transaction has been seen, or
+  // nullopt when it cannot stop now (it keeps listening).
+  virtual std::optional<uint32_t> pause() = 0;
+  // Listens again. `ours`: the generation our transactions left behind; `current` reads the
+  // ruleset's generation now (called after listening has resumed).
+  virtual void resume(uint32_t ours, const std::function<Result<uint32_t>()>& current) = 0;
 };
 
 class NftBackend {
@@ -49,6 +65,15 @@ class NftBackend {
   // re-add refreshes the timeout. When the kernel rejects the batch, the offending changes are
   // dropped (reported in `rejected`) and the rest is sent again.
   ApplyResult apply(std::span<const Change> changes);
+
+  // Transactions of at least `min_changes` are sent while `listener` pauses (nullptr: never).
+  void set_listener(NftListener* listener, size_t min_changes);
+
+  // The ruleset's generation id (NFT_MSG_GETGEN).
+  Result<uint32_t> generation();
+  // Whether both chains still have their rules (they cannot outlive the table or the sets
+  // they refer to): a few small requests, unlike dump().
+  Result<bool> ruleset_present();
 
   // Removes every element from the four sets; returns how many there were.
   Result<size_t> flush();

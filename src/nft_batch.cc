@@ -121,7 +121,7 @@ class ElementBatchBuilder {
       : table_(table),
         changes_(changes),
         options_(options),
-        writer_(options.first_seq, {}),
+        writer_(options.first_seq, options.genid),
         elem_(nftnl_set_elem_alloc()) {}
 
   void add(size_t index) {

@@ -89,6 +89,8 @@ struct NftBatchOptions {
   // Per change (indexed like `changes`); adds of different groups never share a message.
   // Empty: one group. Used to bisect a refused message when the kernel gives no offset.
   std::span<const uint32_t> groups = {};
+  // The transaction is refused (ERESTART) unless the ruleset is still at this generation.
+  std::optional<uint32_t> genid;
 };
 
 // NEWSETELEM/DELSETELEM messages for `changes[order[0]], changes[order[1]], ...` into the sets

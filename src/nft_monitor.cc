@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include "handles.h"
 #include "log.h"
@@ -66,6 +67,15 @@ std::optional<NftForeignChange> NftChangeTracker::feed(const nlmsghdr* nlh) {
   if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_NFTABLES) return std::nullopt;
   uint16_t type = nlh->nlmsg_type & 0xff;
   if (type == NFT_MSG_NEWGEN) {
+    open_ = false;
+    mnl_attr_parse(
+        nlh, sizeof(nfgenmsg),
+        [](const nlattr* attr, void* p) {
+          if (mnl_attr_get_type(attr) == NFTA_GEN_ID && mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+            *static_cast<std::optional<uint32_t>*>(p) = ntohl(mnl_attr_get_u32(attr));
+          return MNL_CB_OK;
+        },
+        &generation_);
     std::optional<NftForeignChange> out;
     if (ours_ && touched_) ++own_ignored_;
     if (!ours_ && touched_) {
@@ -78,6 +88,7 @@ std::optional<NftForeignChange> NftChangeTracker::feed(const nlmsghdr* nlh) {
     reset();
     return out;
   }
+  open_ = true;
   if (nlh->nlmsg_len < NLMSG_HDRLEN + sizeof(nfgenmsg)) return std::nullopt;
   const auto* gen = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh));
   if (gen->nfgen_family != NFPROTO_INET) return std::nullopt;
@@ -110,22 +121,32 @@ std::optional<NftForeignChange> NftChangeTracker::feed(const nlmsghdr* nlh) {
 struct NftMonitor::Impl {
   MnlSocketPtr nl;
   EventSourcePtr source;
+  EventSourcePtr deferred;  // runs handlers for what pause() read
   NftChangeTracker tracker;
   Handlers handlers;
   NftMonitorCounters counters;
   std::vector<char> rx = std::vector<char>(size_t{1} << 17);
+  // Read but not yet handed to the handlers.
+  bool lost = false;
+  bool unsure = false;
+  std::vector<NftElement> deleted;
 
   Impl(std::string table, uint32_t own) : tracker(std::move(table), own) {}
   int fd() const { return mnl_socket_get_fd(nl.get()); }
 
   static int on_io(sd_event_source*, int, uint32_t, void* p) {
-    static_cast<Impl*>(p)->drain();
+    auto* self = static_cast<Impl*>(p);
+    self->read();
+    self->dispatch();
+    return 0;
+  }
+  static int on_deferred(sd_event_source*, void* p) {
+    static_cast<Impl*>(p)->dispatch();
     return 0;
   }
 
-  void drain() {
-    bool lost = false;
-    std::vector<NftElement> deleted;
+  // Reads every queued notification into `lost` and `deleted`.
+  void read() {
     while (true) {
       ssize_t n = recv(fd(), rx.data(), rx.size(), MSG_DONTWAIT);
       if (n < 0) {
@@ -157,9 +178,27 @@ struct NftMonitor::Impl {
       }
     }
     counters.own_ignored = tracker.own_ignored();
+  }
+
+  void dispatch() {
+    std::vector<NftElement> gone = std::move(deleted);
+    deleted.clear();
+    bool rebuild = std::exchange(lost, false);
+    bool check = std::exchange(unsure, false) && !rebuild;
     // Deletions first: a block an administrator lifted must not come back with the rebuild.
-    if (!deleted.empty() && handlers.elements_deleted) handlers.elements_deleted(deleted);
-    if (lost && handlers.ruleset_lost) handlers.ruleset_lost();
+    if (!gone.empty() && handlers.elements_deleted) handlers.elements_deleted(gone);
+    if (rebuild && handlers.ruleset_lost) handlers.ruleset_lost();
+    if (check && handlers.unsure) handlers.unsure();
+  }
+
+  void subscribe(bool on) {
+    unsigned group = NFNLGRP_NFTABLES;
+    if (mnl_socket_setsockopt(nl.get(), on ? NETLINK_ADD_MEMBERSHIP : NETLINK_DROP_MEMBERSHIP,
+                              &group, sizeof group) < 0 &&
+        on) {
+      log_error("cannot subscribe to nftables notifications again: {}", strerror(errno));
+      lost = true;  // rebuilding is the safe guess; the next pause tries again
+    }
   }
 };
 
@@ -184,11 +223,58 @@ Result<std::unique_ptr<NftMonitor>> NftMonitor::open(sd_event* event, std::strin
   impl->source.reset(s);
   // Before inputs and commits of the same loop turn: adds into a vanished set would fail.
   sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IMPORTANT);
+  if (int r = sd_event_add_defer(event, &s, Impl::on_deferred, impl.get()); r < 0)
+    return fail(-r, "sd_event_add_defer: {}", strerror(-r));
+  impl->deferred.reset(s);
+  sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IMPORTANT);
+  sd_event_source_set_enabled(s, SD_EVENT_OFF);
   return std::unique_ptr<NftMonitor>(new NftMonitor(std::move(impl)));
 }
 
 NftMonitor::NftMonitor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 NftMonitor::~NftMonitor() = default;
+
+void NftMonitor::set_generation(uint32_t genid) {
+  impl_->tracker.set_generation(genid);
+}
+
+std::optional<uint32_t> NftMonitor::settled_generation() {
+  impl_->read();
+  if (impl_->lost || impl_->unsure || !impl_->deleted.empty()) {
+    sd_event_source_set_enabled(impl_->deferred.get(), SD_EVENT_ONESHOT);
+    return std::nullopt;
+  }
+  if (impl_->tracker.in_transaction()) return std::nullopt;
+  return impl_->tracker.generation();
+}
+
+std::optional<uint32_t> NftMonitor::pause() {
+  // Catch up first (handlers run later, from the loop: we are inside a commit), so that the
+  // generation seen to its end is the latest one.
+  impl_->read();
+  if (impl_->lost || impl_->unsure || !impl_->deleted.empty())
+    sd_event_source_set_enabled(impl_->deferred.get(), SD_EVENT_ONESHOT);
+  auto gen = impl_->tracker.generation();
+  if (!gen || impl_->tracker.in_transaction()) return std::nullopt;
+  impl_->subscribe(false);
+  ++impl_->counters.pauses;
+  return gen;
+}
+
+void NftMonitor::resume(uint32_t ours, const std::function<Result<uint32_t>()>& current) {
+  impl_->subscribe(true);
+  auto now = current();
+  if (now && *now == ours) {
+    impl_->tracker.set_generation(ours);
+    return;
+  }
+  // Someone else's transaction may have committed while we were not listening (the tracker
+  // learns the generation again from the next NEWGEN it reads).
+  ++impl_->counters.unsure;
+  impl_->tracker.discard();
+  impl_->unsure = true;
+  sd_event_source_set_enabled(impl_->deferred.get(), SD_EVENT_ONESHOT);
+}
 
 const NftMonitorCounters& NftMonitor::counters() const {
   return impl_->counters;

@@ -133,6 +133,94 @@ TEST_F(DaemonTest, RestartKeepsBlocksAndRebuildsTheView) {
   EXPECT_TRUE(wait_until([&] { return daemon.stat("refreshed") == 1u; }));
 }
 
+// A clean stop leaves a snapshot of the table; the next start trusts it only when nftables
+// has not changed since, and never sends the elements again.
+TEST_F(DaemonTest, RestartAfterACleanStopLoadsTheSnapshotInsteadOfTheKernel) {
+  ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.31"), wazuh_alert("2001:db8::31")}));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.31"));
+  ASSERT_TRUE(appears("blocked6", "2001:db8::31"));
+  EXPECT_EQ(daemon.stop(SIGTERM), 0);
+  std::string snapshot = daemon.state_dir() + "/nftables.blocks";
+  struct stat st {};
+  ASSERT_EQ(stat(snapshot.c_str(), &st), 0) << daemon.log();
+
+  size_t before = daemon.log().size();  // the log goes on across starts
+  ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
+  std::string second = daemon.log().substr(before);
+  EXPECT_EQ(second.find("reading the blocks from the kernel"), std::string::npos) << second;
+  EXPECT_NE(second.find("restored 2 active blocks from nftables"), std::string::npos);
+  EXPECT_NE(stat(snapshot.c_str(), &st), 0) << "a snapshot is used once";
+  EXPECT_EQ(daemon.stat("active"), 2u);
+  EXPECT_EQ(daemon.stat("nft_elements"), 0u) << "nothing is re-inserted";
+  // The restored view is the real one: revoking goes to the kernel.
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.31")}));
+  EXPECT_TRUE(wait_until([&] { return daemon.stat("refreshed") == 1u; }));
+}
+
+TEST_F(DaemonTest, AChangeWhileStoppedMakesTheStartReadTheKernel) {
+  ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.32"), wazuh_alert("203.0.113.33")}));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.33"));
+  EXPECT_EQ(daemon.stop(SIGTERM), 0);
+  int status = -1;
+  run("nft delete element inet " + daemon.table() + " blocked4 '{ 203.0.113.32 }'", &status);
+  ASSERT_EQ(status, 0);
+
+  ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
+  EXPECT_NE(daemon.log().find("reading the blocks from the kernel: nftables changed since the "
+                              "snapshot"),
+            std::string::npos)
+      << daemon.log();
+  EXPECT_EQ(daemon.stat("active"), 1u) << "the element deleted meanwhile is not a block";
+}
+
+TEST_F(DaemonTest, AfterACrashTheStartReadsTheKernel) {
+  ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.34")}));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.34"));
+  daemon.stop(SIGKILL);
+  ASSERT_EQ(daemon.start(kDrop + binding(600)), "");
+  EXPECT_NE(daemon.log().find("reading the blocks from the kernel: no snapshot from a clean stop"),
+            std::string::npos)
+      << daemon.log();
+  EXPECT_EQ(daemon.stat("active"), 1u);
+}
+
+TEST_F(DaemonTest, BlocksThatExpireWhileStoppedAreNotRestored) {
+  ASSERT_EQ(daemon.start(kDrop + binding(2)), "");
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.35")}));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.35"));
+  EXPECT_EQ(daemon.stop(SIGTERM), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  size_t before = daemon.log().size();
+  ASSERT_EQ(daemon.start(kDrop + binding(2)), "");
+  std::string second = daemon.log().substr(before);
+  EXPECT_EQ(second.find("reading the blocks from the kernel"), std::string::npos) << second;
+  EXPECT_EQ(daemon.stat("active"), 0u);
+  EXPECT_TRUE(set("blocked4").empty());
+}
+
+// Large transactions are sent while the nftables monitor is not listening (the kernel then
+// builds no notification per element); it must be listening again afterwards.
+TEST_F(DaemonTest, AfterALargeTransactionTheMonitorStillSeesAFlush) {
+  ASSERT_EQ(daemon.start(kDrop + binding(3600)), "");
+  std::vector<std::string> lines;
+  for (int i = 0; i < 5000; ++i)
+    lines.push_back(wazuh_alert(fmt::format("2001:db8:5::{:x}", i + 1)));
+  ASSERT_TRUE(daemon.send(lines));
+  ASSERT_TRUE(wait_until([&] { return daemon.stat("nft_elements") == 5000u; }));
+  EXPECT_GE(daemon.stat("nft_quiet").value_or(0), 1u) << daemon.log();
+  EXPECT_EQ(daemon.stat("nft_unsure"), 0u);
+  int status = -1;
+  run("nft delete table inet " + daemon.table(), &status);
+  ASSERT_EQ(status, 0);
+  EXPECT_TRUE(wait_until([&] { return set("blocked6").size() == 5000; }, std::chrono::seconds(10)))
+      << set("blocked6").size() << "\n"
+      << daemon.log();
+  EXPECT_EQ(daemon.stat("nft_repairs"), 1u);
+}
+
 TEST_F(DaemonTest, TwentyThousandAlertsAreBatched) {
   ASSERT_EQ(daemon.start(kDrop + binding(3600)), "");
   std::vector<std::string> lines;

@@ -1,0 +1,101 @@
+#include "nft_snapshot.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <systemd/sd-id128.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "handles.h"
+
+namespace rampart {
+
+std::string nft_snapshot_path(const std::string& state_directory) {
+  return state_directory + "/nftables.blocks";
+}
+
+Result<SnapshotOrigin> nft_snapshot_origin(const std::string& table, uint32_t genid) {
+  SnapshotOrigin o;
+  sd_id128_t boot;
+  if (int r = sd_id128_get_boot(&boot); r < 0)
+    return fail(-r, "cannot read the boot id: {}", strerror(-r));
+  std::memcpy(o.boot_id.data(), boot.bytes, o.boot_id.size());
+  struct stat st {};
+  if (stat("/proc/self/ns/net", &st) != 0)
+    return fail(errno, "cannot identify the network namespace: {}", strerror(errno));
+  o.netns = st.st_ino;
+  o.genid = genid;
+  o.table = table;
+  return o;
+}
+
+Result<void> save_nft_snapshot(const std::string& path, const BlockSnapshot& snapshot) {
+  std::string bytes = encode_snapshot(snapshot);
+  std::string tmp = path + ".tmp";
+  Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd) return fail(errno, "cannot create {}: {}", tmp, strerror(errno));
+  for (size_t off = 0; off < bytes.size();) {
+    ssize_t n = write(fd.get(), bytes.data() + off, bytes.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = n < 0 ? errno : ENOSPC;
+      unlink(tmp.c_str());
+      return fail(e, "cannot write {}: {}", tmp, strerror(e));
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (fsync(fd.get()) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    unlink(tmp.c_str());
+    return fail(e, "cannot save {}: {}", path, strerror(e));
+  }
+  return {};
+}
+
+std::optional<BlockSnapshot> take_nft_snapshot(const std::string& path, const SnapshotOrigin& here,
+                                               std::string& why) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) {
+    why = errno == ENOENT ? "no snapshot from a clean stop"
+                          : fmt::format("cannot open {}: {}", path, strerror(errno));
+    return std::nullopt;
+  }
+  // Used at most once: a crash after this start must not find it again.
+  unlink(path.c_str());
+  std::string bytes;
+  struct stat st {};
+  if (fstat(fd.get(), &st) == 0) bytes.reserve(static_cast<size_t>(st.st_size));
+  char buf[1 << 16];
+  while (true) {
+    ssize_t n = read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      why = fmt::format("cannot read {}: {}", path, strerror(errno));
+      return std::nullopt;
+    }
+    if (n == 0) break;
+    bytes.append(buf, static_cast<size_t>(n));
+  }
+  auto snapshot = decode_snapshot(bytes, path);
+  if (!snapshot) {
+    why = snapshot.error().message;
+    return std::nullopt;
+  }
+  const SnapshotOrigin& o = snapshot->origin;
+  if (o.boot_id != here.boot_id)
+    why = "the snapshot is from another boot";
+  else if (o.netns != here.netns)
+    why = "the snapshot is from another network namespace";
+  else if (o.table != here.table)
+    why = fmt::format("the snapshot is of table inet {}", o.table);
+  else if (o.genid != here.genid)
+    why = fmt::format("nftables changed since the snapshot (generation {} then, {} now)", o.genid,
+                      here.genid);
+  else
+    return std::move(*snapshot);
+  return std::nullopt;
+}
+
+}  // namespace rampart
