@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -19,6 +20,9 @@ namespace {
 constexpr std::string_view kHeader = "rampart-state 1";
 constexpr uint64_t kMinCompactBytes = 4 << 20;
 constexpr size_t kMaxBuffer = 1 << 20;
+constexpr uint64_t kFirstRetryUs = 1'000'000;
+constexpr uint64_t kMaxRetryUs = 10'000'000;
+constexpr uint64_t kCompactRetryUs = 60'000'000;
 
 void append_field(std::string& out, std::string_view s) {
   out += '\t';
@@ -94,6 +98,12 @@ uint64_t now_sec() {
   return static_cast<uint64_t>(time(nullptr));
 }
 
+uint64_t monotonic_us() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1'000'000 + uint64_t(ts.tv_nsec) / 1000;
+}
+
 }  // namespace
 
 std::string encode_undo(const UndoRecord& r) {
@@ -157,7 +167,8 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& director
 }
 
 StateStore::~StateStore() {
-  if (auto r = flush(); !r) log_error("state {}: {}", directory_, r.error().message);
+  if (auto r = flush(); !r)
+    log_error("state {}: exiting with records not written: {}", directory_, r.error().message);
 }
 
 Result<void> StateStore::load_file(const std::string& path, size_t* ignored) {
@@ -252,11 +263,19 @@ uint16_t StateStore::intern(std::string_view command) {
 }
 
 void StateStore::append(std::string line) {
+  // A failing store retries on its own timer, not at every loop turn.
+  if (flush_source_ && !failing_)
+    sd_event_source_set_enabled(flush_source_.get(), SD_EVENT_ONESHOT);
+  if (needs_snapshot_) return;  // the snapshot is written from memory, which has this record
   buffer_ += line;
-  if (flush_source_) sd_event_source_set_enabled(flush_source_.get(), SD_EVENT_ONESHOT);
   // A flood of offences between two loop turns must not grow without bound.
-  if (buffer_.size() >= kMaxBuffer)
-    if (auto r = flush(); !r) log_error("state {}: {}", directory_, r.error().message);
+  if (buffer_.size() < kMaxBuffer) return;
+  if (!failing_) {
+    (void)flush();  // a failure is logged and retried by flush()
+    return;
+  }
+  buffer_.clear();
+  needs_snapshot_ = true;
 }
 
 void StateStore::put(const UndoRecord& record) {
@@ -299,19 +318,88 @@ void StateStore::for_each_offence(
 }
 
 Result<void> StateStore::flush() {
-  if (buffer_.empty()) return {};
-  if (auto r = write_all(log_.get(), buffer_); !r)
-    return fail(r.error().code, "cannot write {}/state.log: {}", directory_, r.error().message);
-  if (fdatasync(log_.get()) != 0)
-    return fail(errno, "cannot sync {}/state.log: {}", directory_, strerror(errno));
+  if (!dirty()) return {};
+  Result<void> r = needs_snapshot_ ? compact() : write_log();
+  if (!r) {
+    failed(r.error());
+    return r;
+  }
+  if (failing_) recovered();
+  if (log_bytes_ > kMinCompactBytes && log_bytes_ > 2 * snapshot_bytes_ &&
+      monotonic_us() >= compact_after_us_) {
+    // The records are safe in the log; a snapshot that does not fit is only tried later.
+    if (auto c = compact(); !c) {
+      compact_after_us_ = monotonic_us() + kCompactRetryUs;
+      uint64_t suppressed = 0;
+      if (error_log_.allow(monotonic_us(), &suppressed))
+        log_error("state {}: {}; the log keeps growing until it fits", directory_,
+                  c.error().message);
+    }
+  }
+  return {};
+}
+
+// Appends the buffer to the log with one write and one fdatasync. A short write (a full disk) is
+// cut off the log again: the retry must not glue a record to half of another.
+Result<void> StateStore::write_log() {
+  if (auto w = write_all(log_.get(), buffer_); !w) {
+    if (ftruncate(log_.get(), static_cast<off_t>(log_bytes_)) != 0) {
+      buffer_.clear();
+      needs_snapshot_ = true;
+    }
+    return fail(w.error().code, "cannot write {}/state.log: {}", directory_, w.error().message);
+  }
+  if (fdatasync(log_.get()) != 0) {
+    int e = errno;
+    // What reached the disk is unknown: only a snapshot of memory is sure to be right.
+    buffer_.clear();
+    needs_snapshot_ = true;
+    return fail(e, "cannot sync {}/state.log: {}", directory_, strerror(e));
+  }
   log_bytes_ += buffer_.size();
   buffer_.clear();
-  if (log_bytes_ > kMinCompactBytes && log_bytes_ > 2 * snapshot_bytes_) return compact();
   return {};
+}
+
+void StateStore::failed(const Error& error) {
+  uint64_t now = monotonic_us();
+  if (!failing_) {
+    failing_ = true;
+    failing_since_us_ = now;
+    failures_ = 0;
+    retry_delay_us_ = kFirstRetryUs;
+  }
+  ++failures_;
+  uint64_t suppressed = 0;
+  if (error_log_.allow(now, &suppressed))
+    log_error(
+        "state {}: writes fail: {}; blocks are still enforced, the state is kept in memory and "
+        "written when the disk takes it again{}",
+        directory_, error.message,
+        suppressed ? fmt::format(" ({} failures not logged)", suppressed) : std::string());
+  if (!retry_source_) return;
+  uint64_t t = 0;
+  sd_event_now(event_, CLOCK_MONOTONIC, &t);
+  sd_event_source_set_time(retry_source_.get(), t + retry_delay_us_);
+  sd_event_source_set_enabled(retry_source_.get(), SD_EVENT_ONESHOT);
+  retry_delay_us_ = std::min(retry_delay_us_ * 2, kMaxRetryUs);
+}
+
+void StateStore::recovered() {
+  log_notice("state {}: written again after {} failed attempt(s) in {:.1f} s", directory_,
+             failures_, double(monotonic_us() - failing_since_us_) / 1e6);
+  failing_ = false;
+  if (retry_source_) sd_event_source_set_enabled(retry_source_.get(), SD_EVENT_OFF);
 }
 
 Result<void> StateStore::compact() {
   std::string tmp = directory_ + "/state.snapshot.tmp";
+  auto r = write_snapshot(tmp);
+  if (!r) unlink(tmp.c_str());  // a half-written snapshot only takes space
+  return r;
+}
+
+Result<void> StateStore::write_snapshot(const std::string& tmp) {
   std::string path = directory_ + "/state.snapshot";
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd) return fail(errno, "cannot write {}: {}", tmp, strerror(errno));
@@ -352,6 +440,7 @@ Result<void> StateStore::compact() {
     return fail(errno, "cannot truncate {}/state.log: {}", directory_, strerror(errno));
   log_bytes_ = 0;
   buffer_.clear();  // the snapshot holds these records too
+  needs_snapshot_ = false;
   return {};
 }
 
@@ -364,11 +453,27 @@ void StateStore::attach(sd_event* event) {
   flush_source_.reset(s);
   sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE + 10);
   sd_event_source_set_enabled(s, dirty() ? SD_EVENT_ONESHOT : SD_EVENT_OFF);
+  event_ = event;
+  if (int r = sd_event_add_time(event, &s, CLOCK_MONOTONIC, UINT64_MAX, 0, on_retry, this); r < 0) {
+    log_error("state {}: cannot add the retry timer: {}", directory_, strerror(-r));
+    return;
+  }
+  retry_source_.reset(s);
+  sd_event_source_set_enabled(s, SD_EVENT_OFF);
 }
 
 int StateStore::on_flush(sd_event_source*, void* userdata) {
   auto* self = static_cast<StateStore*>(userdata);
-  if (auto r = self->flush(); !r) log_error("state {}: {}", self->directory_, r.error().message);
+  if (!self->failing_) (void)self->flush();  // failures are logged (rate-limited) and retried
+  return 0;
+}
+
+int StateStore::on_retry(sd_event_source*, uint64_t, void* userdata) {
+  auto* self = static_cast<StateStore*>(userdata);
+  (void)self->flush();
+  // Nothing left to write (e.g. every pending record was erased): the disk is not known to be
+  // back, but nothing waits for it.
+  if (self->failing_ && !self->dirty()) self->recovered();
   return 0;
 }
 

@@ -10,6 +10,11 @@
 // ignores a line without its newline. When the log outgrows the snapshot, the snapshot is
 // rewritten (temp file + fsync + rename) and the log truncated; replaying an old log over a
 // newer snapshot gives the same state, so a crash between the two steps loses nothing.
+//
+// A full or failing disk never stops enforcement: the records stay in memory, a short write is
+// cut off the log again, the error is logged at most once a minute, and writing is retried
+// (1 s, doubling up to 10 s). Past 1 MiB of unwritten records the buffer is dropped and the
+// next successful write is a snapshot of memory, which holds everything the buffer held.
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -27,6 +32,7 @@
 #include "error.h"
 #include "exec_protocol.h"
 #include "handles.h"
+#include "log.h"
 
 namespace rampart {
 
@@ -76,12 +82,15 @@ class StateStore {
   // Snapshots leave out counts quiet for `sec` (the reset window): they start over anyway.
   void set_offence_ttl(uint64_t sec) { offence_ttl_sec_ = sec; }
 
-  // Writes what was recorded since the last flush with one write and one fdatasync.
+  // Writes what was recorded since the last flush with one write and one fdatasync (or, after
+  // a failure that lost track of the log, a snapshot).
   Result<void> flush();
-  bool dirty() const { return !buffer_.empty(); }
+  bool dirty() const { return !buffer_.empty() || needs_snapshot_; }
+  // The last write failed; records are kept in memory and retried.
+  bool failing() const { return failing_; }
   // Rewrites the snapshot from memory and empties the log.
   Result<void> compact();
-  // Flushes at the end of every loop turn that recorded something.
+  // Flushes at the end of every loop turn that recorded something, and retries failed writes.
   void attach(sd_event* event);
 
   uint64_t log_bytes() const { return log_bytes_; }
@@ -106,7 +115,12 @@ class StateStore {
   // Applies one line of the snapshot or the log; false when it is not a record.
   bool load_line(std::string_view line);
   Result<void> load_file(const std::string& path, size_t* ignored);
+  Result<void> write_log();
+  Result<void> write_snapshot(const std::string& tmp);
+  void failed(const Error& error);
+  void recovered();
   static int on_flush(sd_event_source*, void* userdata);
+  static int on_retry(sd_event_source*, uint64_t, void* userdata);
 
   std::string directory_;
   Fd lock_, log_;
@@ -120,7 +134,17 @@ class StateStore {
   uint64_t offence_ttl_sec_ = 0;
   uint16_t last_command_ = UINT16_MAX;
   bool cut_tail_ = false;
-  EventSourcePtr flush_source_;
+  EventSourcePtr flush_source_, retry_source_;
+  sd_event* event_ = nullptr;
+
+  // Write failures (a full disk): memory is the truth until a write succeeds again.
+  bool failing_ = false;
+  bool needs_snapshot_ = false;  // the log cannot be trusted to continue; write a snapshot
+  uint64_t failures_ = 0;
+  uint64_t failing_since_us_ = 0;
+  uint64_t retry_delay_us_ = 0;
+  uint64_t compact_after_us_ = 0;  // a failed compaction of a healthy log waits this long
+  RateLimit error_log_{60'000'000, 1};
 };
 
 }  // namespace rampart
