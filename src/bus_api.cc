@@ -59,8 +59,20 @@ size_t record_size(const BlockView& v) {
 
 std::optional<Address> parse_address(const char* text, sd_bus_error* e) {
   auto a = Address::parse(text);
-  if (!a)
+  if (a) return a;
+  // The error goes back over the bus (and into clients' logs): echo a huge argument only in
+  // part, cut at a UTF-8 character boundary (D-Bus strings must stay valid UTF-8).
+  constexpr size_t kEcho = 64;
+  std::string_view s(text);
+  if (s.size() <= kEcho) {
     sd_bus_error_setf(e, kInvalidArgs, "\"%s\" is not an IPv4/IPv6 address or CIDR prefix", text);
+    return a;
+  }
+  size_t cut = kEcho;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
+  sd_bus_error_setf(e, kInvalidArgs,
+                    "\"%.*s...\" (%zu bytes) is not an IPv4/IPv6 address or CIDR prefix",
+                    static_cast<int>(cut), text, s.size());
   return a;
 }
 
