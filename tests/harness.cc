@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <simdjson.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -34,6 +35,33 @@ std::string enter_new_netns() {
   int saved = errno;
   close(fd);
   if (r != 0) return std::string("bringing lo up: ") + strerror(saved);
+  return "";
+}
+
+std::string enter_private_journal(pid_t* ret_journald) {
+  if (unshare(CLONE_NEWNS) != 0) return std::string("unshare(CLONE_NEWNS): ") + strerror(errno);
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+    return std::string("making / private: ") + strerror(errno);
+  // /run holds the journal socket and the volatile journal; the others the persistent journal
+  // and the catalog. Nothing of the host's is changed: all of them are tmpfs here.
+  for (const char* dir :
+       {"/run", "/var/log/journal", "/usr/lib/systemd/catalog", "/var/lib/systemd/catalog"}) {
+    std::filesystem::create_directories(dir);
+    if (mount("tmpfs", dir, "tmpfs", 0, "mode=0755") != 0)
+      return std::string("mounting tmpfs on ") + dir + ": " + strerror(errno);
+  }
+  std::filesystem::create_directories("/run/systemd/journal");
+  pid_t pid = fork();
+  if (pid < 0) return std::string("fork: ") + strerror(errno);
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 0), dup2(null, 1), dup2(null, 2);
+    execl("/lib/systemd/systemd-journald", "systemd-journald", nullptr);
+    _exit(127);
+  }
+  *ret_journald = pid;
+  if (!wait_until([] { return access("/run/systemd/journal/socket", F_OK) == 0; }))
+    return "systemd-journald did not create /run/systemd/journal/socket";
   return "";
 }
 

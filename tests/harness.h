@@ -28,6 +28,12 @@ namespace rampart::test {
 // Returns an error text, or "" on success.
 std::string enter_new_netns();
 
+// Moves the calling process into its own mount namespace, hides /run, /var/log/journal and the
+// catalog directories under tmpfs there, and starts a systemd-journald of its own: children
+// (rampartd, logger, systemd-cat, journalctl) then use that journald, never the host's.
+// Returns an error text, or "" with the journald's pid in *ret_journald.
+std::string enter_private_journal(pid_t* ret_journald);
+
 // Runs a command line through /bin/sh, returns stdout; `status` gets the exit status.
 std::string run(const std::string& command, int* status = nullptr);
 

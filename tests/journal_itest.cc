@@ -2,10 +2,7 @@
 // private to this test: the test process moves into its own mount namespace, hides /run,
 // /var/log/journal and the catalog directories under tmpfs, and starts systemd-journald there.
 // rampartd, logger, systemd-cat and journalctl are children and share that namespace.
-#include <fcntl.h>
-#include <sched.h>
 #include <simdjson.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -42,31 +39,6 @@ const char* kAlertRejectedId = "37a2898bba9043ac9034ac7ada3ed5cd";
 pid_t g_journald = -1;
 std::string g_setup_error;
 
-std::string private_journal() {
-  if (unshare(CLONE_NEWNS) != 0) return std::string("unshare(CLONE_NEWNS): ") + strerror(errno);
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
-    return std::string("making / private: ") + strerror(errno);
-  // /run holds the journal socket and the volatile journal; the others the persistent journal
-  // and the catalog. Nothing of the host's is changed: all of them are tmpfs here.
-  for (const char* dir :
-       {"/run", "/var/log/journal", "/usr/lib/systemd/catalog", "/var/lib/systemd/catalog"}) {
-    std::filesystem::create_directories(dir);
-    if (mount("tmpfs", dir, "tmpfs", 0, "mode=0755") != 0)
-      return fmt::format("mounting tmpfs on {}: {}", dir, strerror(errno));
-  }
-  std::filesystem::create_directories("/run/systemd/journal");
-  g_journald = fork();
-  if (g_journald == 0) {
-    int null = open("/dev/null", O_RDWR);
-    dup2(null, 0), dup2(null, 1), dup2(null, 2);
-    execl("/lib/systemd/systemd-journald", "systemd-journald", nullptr);
-    _exit(127);
-  }
-  if (!wait_until([] { return access("/run/systemd/journal/socket", F_OK) == 0; }))
-    return "systemd-journald did not create /run/systemd/journal/socket";
-  return "";
-}
-
 // journalctl -o json for `matches`, one parsed object per entry, as field -> value.
 std::vector<std::map<std::string, std::string>> journal_json(const std::string& matches) {
   std::string text = run("journalctl --no-pager -o json " + matches + " 2>/dev/null");
@@ -93,7 +65,7 @@ std::vector<std::map<std::string, std::string>> journal_json(const std::string& 
 class JournalTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (geteuid() == 0) g_setup_error = private_journal();
+    if (geteuid() == 0) g_setup_error = enter_private_journal(&g_journald);
   }
   static void TearDownTestSuite() {
     if (g_journald > 0) {
