@@ -229,6 +229,50 @@ TEST_F(FirewalldTest, FirewalldRestartedOrLateGetsEverythingApplied) {
          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 }
 
+// firewalld restarts, then reloads, while rampart is still adding a flood of rules: in the end
+// each block is exactly one rule in firewalld and in the kernel.
+TEST_F(FirewalldTest, RestartAndReloadDuringAFloodLoseNoBlock) {
+  ASSERT_EQ(firewalld.start(), "");
+  ASSERT_EQ(start_rampart(drop(), kFirewalld), "");
+  const size_t n = 300;
+  std::vector<std::string> alerts, want;
+  for (size_t i = 1; i <= n; ++i) {
+    want.push_back(fmt::format("2001:db8:3::{:x}", i));
+    alerts.push_back(wazuh_alert(want.back()));
+  }
+  ASSERT_TRUE(daemon.send(alerts));
+  // Restarted with calls in flight; the blocks made meanwhile wait for the new firewalld.
+  ASSERT_TRUE(wait_until([&] { return rules().size() >= 20; }, 60s)) << daemon.log();
+  size_t at_restart = rules().size();
+  firewalld.stop(SIGTERM);
+  ASSERT_EQ(firewalld.start(), "");
+  auto t0 = std::chrono::steady_clock::now();
+  // Reloaded while rampart re-applies everything to the new one.
+  ASSERT_TRUE(wait_until([&] { return rules().size() >= 60; }, 60s)) << daemon.log();
+  size_t at_reload = rules().size();
+  firewalld_call(" reload");
+  ASSERT_TRUE(wait_until([&] { return rules().size() >= n; }, 120s))
+      << rules().size() << " of " << n << "\n"
+      << daemon.log();
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto r = rules();
+  std::sort(r.begin(), r.end());
+  std::vector<std::string> expected;
+  for (const auto& a : want) expected.push_back(rich_rule(a));
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(r, expected) << "every block exactly once";
+  std::string ruleset = run("nft list ruleset");
+  size_t in_kernel = 0;
+  for (size_t at = 0; (at = ruleset.find("ip6 saddr 2001:db8:3::", at)) != std::string::npos; ++at)
+    ++in_kernel;
+  EXPECT_EQ(in_kernel, n) << ruleset;
+  EXPECT_TRUE(rampart("ListBlocks").starts_with(fmt::format("a(sstuss) {} ", n)));
+  printf(
+      "%zu blocks: firewalld restarted at %zu rules and reloaded at %zu; all %zu in firewalld "
+      "%.2f s after it answered again\n",
+      n, at_restart, at_reload, n, s);
+}
+
 TEST_F(FirewalldTest, StartReconcilesWithWhatFirewalldHas) {
   ASSERT_EQ(firewalld.start(), "");
   ASSERT_EQ(start_rampart(drop(), kFirewalld), "");
