@@ -161,8 +161,14 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& director
   struct stat st;
   if (fstat(s->log_.get(), &st) == 0) s->log_bytes_ = static_cast<uint64_t>(st.st_size);
   // A log that ends in a cut line must not have records appended to that line.
+  // A full disk must not keep rampartd from starting: the snapshot is written once it fits.
   if (s->cut_tail_)
-    if (auto r = s->compact(); !r) return std::unexpected(r.error());
+    if (auto r = s->compact(); !r) {
+      log_error("state {}: {}; blocks are still enforced, the state is kept in memory and "
+                "written when the disk takes it",
+                directory, r.error().message);
+      s->needs_snapshot_ = true;
+    }
   return s;
 }
 

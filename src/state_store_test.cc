@@ -195,6 +195,28 @@ TEST_F(StateStoreTest, AFullDiskDropsTheBufferAndCatchesUpWithASnapshot) {
   EXPECT_EQ(open()->offence_count(), 60'002u);
 }
 
+TEST_F(StateStoreTest, AFullDiskAtStartDoesNotStopTheStart) {
+  open().reset();  // creates the directory
+  {
+    std::ofstream log(dir + "/state.log");
+    log << "o\tx\t192.0.2.1\t7\t9\no\tx\t192.0.2.2\t1";  // a crash cut the last line
+  }
+  std::unique_ptr<StateStore> s;
+  {
+    FileSizeLimit full(10);  // the compaction at start cannot write its snapshot
+    auto opened = StateStore::open(dir);
+    ASSERT_TRUE(opened) << opened.error().message;
+    s = std::move(*opened);
+    EXPECT_EQ(s->offence_count(), 1u);
+    EXPECT_TRUE(s->dirty()) << "the snapshot is still owed";
+    s->put_offence("x", A("192.0.2.3"), {1, 5});
+    EXPECT_FALSE(s->flush());
+  }
+  ASSERT_TRUE(s->flush());
+  s.reset();
+  EXPECT_EQ(open()->offence_count(), 2u);
+}
+
 TEST_F(StateStoreTest, OneDirectoryOneDaemon) {
   auto s = open();
   auto second = StateStore::open(dir);
