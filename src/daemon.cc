@@ -1,101 +1,17 @@
-#include "daemon.h"
-
-#include <signal.h>
+// rampartd's setup, inputs and loop (the nftables side is in daemon_nft.cc, the stats line
+// and status in daemon_status.cc).
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstring>
-#include <unordered_set>
 
-#include "alert.h"
-#include "audit.h"
-#include "bus_api.h"
-#include "clock.h"
-#include "control.h"
-#include "enforcer.h"
-#include "exec_backend.h"
+#include "daemon_impl.h"
 #include "exec_check.h"
-#include "firewalld_backend.h"
-#include "handles.h"
-#include "hosts_deny.h"
 #include "host_addresses.h"
-#include "journal_input.h"
-#include "log.h"
-#include "nft_backend.h"
-#include "nft_monitor.h"
-#include "nft_snapshot.h"
-#include "socket_input.h"
-#include "state_store.h"
 
 namespace rampart {
-
 namespace {
-
-// Transactions this large are sent while the nftables monitor pauses (see NftMonitor): the
-// kernel then builds no notification per element for it. Smaller ones are not worth the
-// generation check.
-constexpr size_t kQuietTransaction = 256;
-
-// Hands every event to each sink: the log, the D-Bus signals.
-class FanoutSink final : public EventSink {
- public:
-  void add(EventSink* sink) { sinks_.push_back(sink); }
-  void emit(const Event& e) override {
-    for (auto* s : sinks_) s->emit(e);
-  }
-
- private:
-  std::vector<EventSink*> sinks_;
-};
-
-class NftFirewall final : public Backend {
- public:
-  explicit NftFirewall(NftBackend& nft) : nft_(nft) {}
-  std::string_view name() const override { return "nftables"; }
-  bool expires_by_itself() const override { return true; }
-  ApplyResult apply(std::span<const Change> changes) override { return nft_.apply(changes); }
-
- private:
-  NftBackend& nft_;
-};
-
-// --dry-run: decide and log, touch no firewall.
-class DryRunBackend final : public Backend {
- public:
-  std::string_view name() const override { return "dry-run"; }
-  bool expires_by_itself() const override { return true; }
-  ApplyResult apply(std::span<const Change> changes) override {
-    for (const auto& c : changes)
-      log_info("dry-run: would {} {}{}", c.op == Change::Op::Add ? "add" : "delete",
-               c.address.str(),
-               c.op == Change::Op::Add && c.timeout_ms ? fmt::format(" timeout {}ms", c.timeout_ms)
-                                                       : std::string());
-    return {changes.size(), {}};
-  }
-};
-
-std::vector<RestoredBlock> restored_from(const std::vector<NftElement>& elements) {
-  std::vector<RestoredBlock> out;
-  out.reserve(elements.size());
-  for (const auto& e : elements) {
-    RestoredBlock r{e.address, {}, 0, e.expires_ms};
-    // Our comment is "command:rule"; anything else (an admin's own element) is "unknown".
-    if (auto colon = e.comment.rfind(':'); colon != std::string::npos) {
-      uint32_t rule = 0;
-      const char* first = e.comment.data() + colon + 1;
-      const char* last = e.comment.data() + e.comment.size();
-      if (std::from_chars(first, last, rule).ptr == last) {
-        r.command = e.comment.substr(0, colon);
-        r.rule_id = rule;
-      }
-    }
-    out.push_back(std::move(r));
-  }
-  return out;
-}
 
 bool binds_firewalld_drop(const Config& config) {
   for (const auto& ar : config.responses)
@@ -120,8 +36,7 @@ std::string hostname() {
 Result<std::shared_ptr<Config>> load_daemon_config(const Options& options) {
   Result<Config> config = load_config(options.config_path);
   if (!config && config.error().code == ENOENT && !options.config_path_given) {
-    log_notice("{} does not exist; using the embedded default configuration",
-               options.config_path);
+    log_notice("{} does not exist; using the embedded default configuration", options.config_path);
     config = parse_config(kDefaultConfigText, kDefaultConfigName);
   }
   if (!config) return std::unexpected(config.error());
@@ -130,117 +45,6 @@ Result<std::shared_ptr<Config>> load_daemon_config(const Options& options) {
   if (config->settings.node_name.empty()) config->settings.node_name = hostname();
   return std::make_shared<Config>(std::move(*config));
 }
-
-struct Daemon::Impl final : Control {
-  explicit Impl(Options o) : options(std::move(o)), enforcer_(clock, events) {
-    events.add(&audit);
-  }
-
-  Options options;
-  SystemClock clock;
-  Audit audit;  // the audit trail: journal records, and text lines unless stderr is the journal
-  FanoutSink events;
-  Enforcer enforcer_;
-  std::shared_ptr<Config> config;
-
-  EventPtr event;
-  EventSourcePtr commit_source, expiry_timer, status_timer, log_flush;
-  EventSourcePtr sigterm, sigint, sighup, sigusr1;
-
-  std::unique_ptr<NftBackend> nft;
-  std::unique_ptr<NftMonitor> nft_monitor;  // others' changes to our table
-  EventSourcePtr repair_timer;
-  uint64_t nft_repairs = 0;
-  std::unique_ptr<Backend> firewall;
-  std::unique_ptr<FirewalldBackend> firewalld;  // firewall-drop here too when it is the choice
-  // Undo actions and offender counts in <state_directory>; exec scripts and hosts.deny lines.
-  std::unique_ptr<StateStore> state;
-  std::unique_ptr<ExecBackend> exec;
-  std::unique_ptr<HostsDenyBackend> hosts_deny;
-  std::unique_ptr<SocketInput> input;
-  std::unique_ptr<BusApi> bus_api;  // null when no system bus is reachable
-  std::unique_ptr<JournalInput> journal;
-  AlertParser parser;
-  Alert alert;
-
-  uint64_t alerts_received = 0;
-  uint64_t alerts_rejected = 0;
-  RateLimit reject_log{60 * 1000000ull, 10};
-  std::string last_status;
-
-  Result<void> setup();
-  Result<void> setup_state();
-  void on_line(std::string_view line);
-  void reject(std::string_view why, std::string_view sample);
-  void schedule_commit();
-  void commit();
-  void arm_expiry();
-  Result<void> reload() override;
-  void log_stats();
-  void read_host_addresses_now();
-  void repair_ruleset();
-  void verify_ruleset();
-  std::optional<BlockSnapshot> take_snapshot();
-  void save_snapshot();
-  void elements_deleted(const std::vector<NftElement>& elements);
-
-  // Control, for the D-Bus API.
-  Enforcer& enforcer() override { return enforcer_; }
-  void commit_soon() override { schedule_commit(); }
-  Result<std::vector<std::pair<std::string, Address>>> submit_alert(std::string_view line) override;
-  Result<std::string> explain_alert(std::string_view line) override;
-  InputCounters input_counters() const override { return {alerts_received, alerts_rejected}; }
-  std::vector<std::string> backends() const override {
-    Backend* b = enforcer_.backend(CommandKind::Firewall);
-    return {std::string(b ? b->name() : "none")};
-  }
-  bool dry_run() const override { return options.dry_run; }
-  void update_status();
-
-  static int on_flush_log(sd_event_source*, void*) {
-    fflush(stderr);
-    return 0;
-  }
-  static int on_commit(sd_event_source*, void* u) {
-    static_cast<Impl*>(u)->commit();
-    return 0;
-  }
-  static int on_expiry(sd_event_source*, uint64_t, void* u) {
-    auto* self = static_cast<Impl*>(u);
-    self->enforcer_.expire();
-    self->commit();
-    return 0;
-  }
-  static int on_repair(sd_event_source*, uint64_t, void* u) {
-    static_cast<Impl*>(u)->repair_ruleset();
-    return 0;
-  }
-  static int on_status(sd_event_source* s, uint64_t usec, void* u) {
-    static_cast<Impl*>(u)->update_status();
-    sd_event_source_set_time(s, usec + 1000000);
-    return 0;
-  }
-  static int on_signal(sd_event_source*, const struct signalfd_siginfo* si, void* u) {
-    auto* self = static_cast<Impl*>(u);
-    switch (si->ssi_signo) {
-      case SIGHUP:
-        (void)self->reload();
-        break;
-      case SIGUSR1:
-        self->log_stats();
-        break;
-      default:
-        sd_notify(0, "STOPPING=1");
-        self->commit();
-        self->save_snapshot();
-        log_info("stopping on signal {}; blocks stay in the kernel with their timeouts",
-                 si->ssi_signo);
-        self->log_stats();
-        sd_event_exit(self->event.get(), 0);
-    }
-    return 0;
-  }
-};
 
 Result<void> Daemon::Impl::setup() {
   auto loaded = load_daemon_config(options);
@@ -288,31 +92,7 @@ Result<void> Daemon::Impl::setup() {
              to_firewalld ? "; firewall-drop goes to firewalld" : "");
   }
   if (!options.dry_run && !to_firewalld) {
-    auto opened = NftBackend::open(config->settings.nft_table);
-    if (!opened) return std::unexpected(opened.error());
-    nft = std::move(*opened);
-    // Before anything of ours moves the generation on.
-    std::optional<BlockSnapshot> snapshot = take_snapshot();
-    if (auto r = nft->ensure_ruleset(); !r) return std::unexpected(r.error());
-    firewall = std::make_unique<NftFirewall>(*nft);
-    enforcer_.set_backend(CommandKind::Firewall, firewall.get());
-    if (snapshot) {
-      enforcer_.restore(CommandKind::Firewall, *snapshot);
-    } else {
-      auto elements = nft->dump();
-      if (!elements) return std::unexpected(elements.error());
-      enforcer_.restore(CommandKind::Firewall, restored_from(*elements));
-    }
-    auto monitor = NftMonitor::open(
-        event.get(), nft->table(), nft->portid(),
-        {[this] { repair_ruleset(); },
-         [this](const std::vector<NftElement>& gone) { elements_deleted(gone); },
-         [this] { verify_ruleset(); }});
-    if (!monitor) return std::unexpected(monitor.error());
-    nft_monitor = std::move(*monitor);
-    // Subscribed: every later transaction is either notified or moves the generation on.
-    if (auto gen = nft->generation()) nft_monitor->set_generation(*gen);
-    nft->set_listener(nft_monitor.get(), kQuietTransaction);
+    if (auto r = setup_nft(); !r) return r;
   }
   if (firewall) enforcer_.set_backend(CommandKind::Firewall, firewall.get());
   if (!options.dry_run)
@@ -371,8 +151,8 @@ Result<void> Daemon::Impl::setup() {
   sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE);
   sd_event_source_set_enabled(s, SD_EVENT_OFF);
 
-  if (int r = sd_event_add_time(event.get(), &s, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_expiry,
-                                this);
+  if (int r =
+          sd_event_add_time(event.get(), &s, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_expiry, this);
       r < 0)
     return fail(-r, "cannot add the expiry timer: {}", strerror(-r));
   expiry_timer.reset(s);
@@ -491,15 +271,17 @@ Result<void> Daemon::Impl::reload() {
              (*loaded)->settings.sockets != config->settings.sockets ||
              (*loaded)->settings.state_directory != config->settings.state_directory ||
              (*loaded)->settings.hosts_deny != config->settings.hosts_deny) {
-    result = fail(EINVAL, "<nftables><table>, <socket>, <state_directory> and <hosts_deny> cannot "
-                          "change on reload; restart rampartd");
+    result = fail(EINVAL,
+                  "<nftables><table>, <socket>, <state_directory> and <hosts_deny> cannot "
+                  "change on reload; restart rampartd");
   } else if ((*loaded)->settings.firewall_backend != config->settings.firewall_backend ||
              (*loaded)->settings.firewalld_zone != config->settings.firewalld_zone ||
              (*loaded)->settings.firewalld_mode != config->settings.firewalld_mode ||
              (binds_firewalld_drop(**loaded) && !firewalld && !options.dry_run)) {
-    result = fail(EINVAL, "<firewall_backend> and <firewalld> cannot change on reload, and "
-                          "firewalld-drop needs the firewalld backend from the start; restart "
-                          "rampartd");
+    result = fail(EINVAL,
+                  "<firewall_backend> and <firewalld> cannot change on reload, and "
+                  "firewalld-drop needs the firewalld backend from the start; restart "
+                  "rampartd");
   } else {
     commit();  // decisions made under the old config go out first
     config = *loaded;
@@ -546,139 +328,6 @@ void Daemon::Impl::read_host_addresses_now() {
   for (const Address& a : *own) text += (text.empty() ? "" : ", ") + a.str();
   if (!own->empty()) log_info("never blocking this host's addresses: {}", text);
   enforcer_.set_host_addresses(std::move(*own));
-}
-
-// Someone flushed the ruleset or deleted (part of) our table: rebuild it and put back every
-// live block with its remaining time. Blocks whose elements survived are not sent again.
-void Daemon::Impl::repair_ruleset() {
-  uint64_t start = clock.monotonic_us();
-  if (auto r = nft->ensure_ruleset(); !r) {
-    log_error("cannot re-create table inet {}: {}; retrying in 1 s", nft->table(),
-              r.error().message);
-    sd_event_source* s = nullptr;
-    if (sd_event_add_time_relative(event.get(), &s, CLOCK_MONOTONIC, 1000000, 0, on_repair,
-                                   this) >= 0)
-      repair_timer.reset(s);
-    return;
-  }
-  std::unordered_set<Address, AddressHash> present;
-  if (auto elements = nft->dump())
-    for (const auto& e : *elements) present.insert(e.address);
-  size_t queued = enforcer_.resync(CommandKind::Firewall,
-                                   [&](const Address& a) { return present.contains(a); });
-  commit();
-  ++nft_repairs;
-  log_warning("table inet {} was removed or changed by someone else: re-created it and re-added "
-              "{} blocks in {} ms",
-              nft->table(), queued, (clock.monotonic_us() - start) / 1000);
-}
-
-// The blocks saved at the last clean stop, when nothing can have changed since (see
-// block_snapshot.h): a million of them load in a fraction of the time the kernel takes to dump
-// them.
-std::optional<BlockSnapshot> Daemon::Impl::take_snapshot() {
-  const std::string path = nft_snapshot_path(config->settings.state_directory);
-  auto gen = nft->generation();
-  if (!gen) {
-    log_warning("{}; reading the blocks from the kernel", gen.error().message);
-    return std::nullopt;
-  }
-  auto here = nft_snapshot_origin(nft->table(), *gen);
-  if (!here) {
-    log_warning("{}; reading the blocks from the kernel", here.error().message);
-    return std::nullopt;
-  }
-  std::string why;
-  auto snapshot = take_nft_snapshot(path, *here, why);
-  if (!snapshot) log_info("reading the blocks from the kernel: {}", why);
-  return snapshot;
-}
-
-// At a clean stop, after the last commit: what the kernel holds is exactly the table.
-void Daemon::Impl::save_snapshot() {
-  if (!nft || !nft_monitor || !firewall) return;
-  auto gen = nft_monitor->settled_generation();
-  if (!gen) {
-    log_info("not saving a block snapshot: nftables changes are still being handled");
-    return;
-  }
-  auto origin = nft_snapshot_origin(nft->table(), *gen);
-  if (!origin) {
-    log_warning("not saving a block snapshot: {}", origin.error().message);
-    return;
-  }
-  uint64_t start = clock.monotonic_us();
-  BlockSnapshot snapshot = enforcer_.snapshot(CommandKind::Firewall);
-  snapshot.origin = std::move(*origin);
-  const std::string path = nft_snapshot_path(config->settings.state_directory);
-  if (auto r = save_nft_snapshot(path, snapshot); !r) {
-    log_warning("{}; the next start reads the blocks from the kernel", r.error().message);
-    return;
-  }
-  log_info("saved {} blocks to {} in {} ms", snapshot.blocks.size(), path,
-           (clock.monotonic_us() - start) / 1000);
-}
-
-// Someone else changed the ruleset while the monitor was not listening (during a large
-// transaction of ours). Most such changes are other tables'; ours is rebuilt only if it is
-// gone. An element an administrator deleted in that gap stays in rampart's view until it
-// expires: finding it would take a dump of the sets, which is too slow at this scale.
-void Daemon::Impl::verify_ruleset() {
-  auto present = nft->ruleset_present();
-  if (present && *present) return;  // counted as nft_unsure in the stats line
-  repair_ruleset();
-}
-
-void Daemon::Impl::elements_deleted(const std::vector<NftElement>& elements) {
-  for (const auto& e : elements) enforcer_.forget(CommandKind::Firewall, e.address);
-  arm_expiry();
-}
-
-void Daemon::Impl::log_stats() {
-  const auto& c = enforcer_.counters();
-  std::string nft_stats;
-  if (nft) {
-    const auto& n = nft->counters();
-    nft_stats = fmt::format(" nft_batches={} nft_messages={} nft_elements={} nft_rejected={} "
-                            "nft_resends={}",
-                            n.batches, n.messages, n.elements, n.rejected, n.resends);
-    if (nft_monitor)
-      nft_stats += fmt::format(
-          " nft_repairs={} nft_external_deletes={} nft_notify_overruns={} nft_quiet={} "
-          "nft_unsure={}",
-          nft_repairs, nft_monitor->counters().elements_deleted, nft_monitor->counters().overruns,
-          n.quiet, nft_monitor->counters().unsure);
-  }
-  if (firewalld) {
-    const auto& f = firewalld->counters();
-    nft_stats += fmt::format(" firewalld_calls={} firewalld_failures={} firewalld_reapplies={} "
-                             "firewalld_stale={}",
-                             f.calls, f.failures, f.reapplies, f.stale);
-  }
-  if (exec) {
-    const auto& x = exec->counters();
-    nft_stats += fmt::format(" exec_runs={} exec_failures={} exec_timeouts={} exec_aborted={} "
-                             "exec_running={} exec_queued={}",
-                             x.runs, x.failures, x.timeouts, x.aborted, exec->running(),
-                             exec->queued());
-  }
-  if (hosts_deny) nft_stats += fmt::format(" hosts_deny_rewrites={}", hosts_deny->rewrites());
-  if (state) nft_stats += fmt::format(" state_log_bytes={}", state->log_bytes());
-  log_info("stats: active={} alerts_received={} alerts_rejected={} responses={} blocked={} "
-           "refreshed={} expired={} unblocked={} skipped={} refused={} backend_failures={} "
-           "commits={}{}",
-           enforcer_.active(), alerts_received, alerts_rejected, c.responses, c.blocked,
-           c.refreshed, c.expired, c.unblocked, c.skipped, c.refused, c.backend_failures,
-           c.commits, nft_stats);
-  fflush(stderr);
-}
-
-void Daemon::Impl::update_status() {
-  std::string status = fmt::format("STATUS={} active blocks, {} alerts ({} rejected)",
-                                   enforcer_.active(), alerts_received, alerts_rejected);
-  if (status == last_status) return;
-  sd_notify(0, status.c_str());
-  last_status = std::move(status);
 }
 
 Daemon::Daemon(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}

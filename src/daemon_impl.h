@@ -1,0 +1,183 @@
+// rampartd's wiring, shared by daemon.cc (setup, inputs, the loop), daemon_nft.cc (the
+// nftables backend's start, snapshot and repairs) and daemon_status.cc (stats and status).
+// Private to the daemon: nothing outside src/daemon*.cc includes it.
+#pragma once
+
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alert.h"
+#include "audit.h"
+#include "block_snapshot.h"
+#include "bus_api.h"
+#include "clock.h"
+#include "control.h"
+#include "daemon.h"
+#include "enforcer.h"
+#include "exec_backend.h"
+#include "firewalld_backend.h"
+#include "handles.h"
+#include "hosts_deny.h"
+#include "journal_input.h"
+#include "log.h"
+#include "nft_backend.h"
+#include "nft_monitor.h"
+#include "socket_input.h"
+#include "state_store.h"
+
+namespace rampart {
+
+// Hands every event to each sink: the log, the D-Bus signals.
+class FanoutSink final : public EventSink {
+ public:
+  void add(EventSink* sink) { sinks_.push_back(sink); }
+  void emit(const Event& e) override {
+    for (auto* s : sinks_) s->emit(e);
+  }
+
+ private:
+  std::vector<EventSink*> sinks_;
+};
+
+class NftFirewall final : public Backend {
+ public:
+  explicit NftFirewall(NftBackend& nft) : nft_(nft) {}
+  std::string_view name() const override { return "nftables"; }
+  bool expires_by_itself() const override { return true; }
+  ApplyResult apply(std::span<const Change> changes) override { return nft_.apply(changes); }
+
+ private:
+  NftBackend& nft_;
+};
+
+// --dry-run: decide and log, touch no firewall.
+class DryRunBackend final : public Backend {
+ public:
+  std::string_view name() const override { return "dry-run"; }
+  bool expires_by_itself() const override { return true; }
+  ApplyResult apply(std::span<const Change> changes) override {
+    for (const auto& c : changes)
+      log_info("dry-run: would {} {}{}", c.op == Change::Op::Add ? "add" : "delete",
+               c.address.str(),
+               c.op == Change::Op::Add && c.timeout_ms ? fmt::format(" timeout {}ms", c.timeout_ms)
+                                                       : std::string());
+    return {changes.size(), {}};
+  }
+};
+
+struct Daemon::Impl final : Control {
+  explicit Impl(Options o) : options(std::move(o)), enforcer_(clock, events) { events.add(&audit); }
+
+  Options options;
+  SystemClock clock;
+  Audit audit;  // the audit trail: journal records, and text lines unless stderr is the journal
+  FanoutSink events;
+  Enforcer enforcer_;
+  std::shared_ptr<Config> config;
+
+  EventPtr event;
+  EventSourcePtr commit_source, expiry_timer, status_timer, log_flush;
+  EventSourcePtr sigterm, sigint, sighup, sigusr1;
+
+  std::unique_ptr<NftBackend> nft;
+  std::unique_ptr<NftMonitor> nft_monitor;  // others' changes to our table
+  EventSourcePtr repair_timer;
+  uint64_t nft_repairs = 0;
+  std::unique_ptr<Backend> firewall;
+  std::unique_ptr<FirewalldBackend> firewalld;  // firewall-drop here too when it is the choice
+  // Undo actions and offender counts in <state_directory>; exec scripts and hosts.deny lines.
+  std::unique_ptr<StateStore> state;
+  std::unique_ptr<ExecBackend> exec;
+  std::unique_ptr<HostsDenyBackend> hosts_deny;
+  std::unique_ptr<SocketInput> input;
+  std::unique_ptr<BusApi> bus_api;  // null when no system bus is reachable
+  std::unique_ptr<JournalInput> journal;
+  AlertParser parser;
+  Alert alert;
+
+  uint64_t alerts_received = 0;
+  uint64_t alerts_rejected = 0;
+  RateLimit reject_log{60 * 1000000ull, 10};
+  std::string last_status;
+
+  Result<void> setup();
+  Result<void> setup_nft();
+  Result<void> setup_state();
+  void on_line(std::string_view line);
+  void reject(std::string_view why, std::string_view sample);
+  void schedule_commit();
+  void commit();
+  void arm_expiry();
+  Result<void> reload() override;
+  void log_stats();
+  void read_host_addresses_now();
+  void repair_ruleset();
+  void verify_ruleset();
+  std::optional<BlockSnapshot> take_snapshot();
+  void save_snapshot();
+  void elements_deleted(const std::vector<NftElement>& elements);
+
+  // Control, for the D-Bus API.
+  Enforcer& enforcer() override { return enforcer_; }
+  void commit_soon() override { schedule_commit(); }
+  Result<std::vector<std::pair<std::string, Address>>> submit_alert(std::string_view line) override;
+  Result<std::string> explain_alert(std::string_view line) override;
+  InputCounters input_counters() const override { return {alerts_received, alerts_rejected}; }
+  std::vector<std::string> backends() const override {
+    Backend* b = enforcer_.backend(CommandKind::Firewall);
+    return {std::string(b ? b->name() : "none")};
+  }
+  bool dry_run() const override { return options.dry_run; }
+  void update_status();
+
+  static int on_flush_log(sd_event_source*, void*) {
+    fflush(stderr);
+    return 0;
+  }
+  static int on_commit(sd_event_source*, void* u) {
+    static_cast<Impl*>(u)->commit();
+    return 0;
+  }
+  static int on_expiry(sd_event_source*, uint64_t, void* u) {
+    auto* self = static_cast<Impl*>(u);
+    self->enforcer_.expire();
+    self->commit();
+    return 0;
+  }
+  static int on_repair(sd_event_source*, uint64_t, void* u) {
+    static_cast<Impl*>(u)->repair_ruleset();
+    return 0;
+  }
+  static int on_status(sd_event_source* s, uint64_t usec, void* u) {
+    static_cast<Impl*>(u)->update_status();
+    sd_event_source_set_time(s, usec + 1000000);
+    return 0;
+  }
+  static int on_signal(sd_event_source*, const struct signalfd_siginfo* si, void* u) {
+    auto* self = static_cast<Impl*>(u);
+    switch (si->ssi_signo) {
+      case SIGHUP:
+        (void)self->reload();
+        break;
+      case SIGUSR1:
+        self->log_stats();
+        break;
+      default:
+        sd_notify(0, "STOPPING=1");
+        self->commit();
+        self->save_snapshot();
+        log_info("stopping on signal {}; blocks stay in the kernel with their timeouts",
+                 si->ssi_signo);
+        self->log_stats();
+        sd_event_exit(self->event.get(), 0);
+    }
+    return 0;
+  }
+};
+
+}  // namespace rampart
