@@ -26,7 +26,8 @@ inline void bench_address_bytes(uint32_t range, uint32_t i, uint8_t out[16]) {
 
 // Appends one alert line (with its newline) for `srcip` to `out`.
 inline void append_wazuh_alert(std::string& out, const std::string& srcip) {
-  out += R"({"timestamp":"2026-11-27T20:58:22.123+0000","rule":{"level":10,"description":"sshd: brute force trying to get access to the system.","id":"5712","groups":["syslog","sshd","authentication_failures"]},"agent":{"id":"000","name":"web1"},"manager":{"name":"wazuh"},"id":"1732740000.123456","full_log":"Failed password for root from )";
+  out +=
+      R"({"timestamp":"2026-11-27T20:58:22.123+0000","rule":{"level":10,"description":"sshd: brute force trying to get access to the system.","id":"5712","groups":["syslog","sshd","authentication_failures"]},"agent":{"id":"000","name":"web1"},"manager":{"name":"wazuh"},"id":"1732740000.123456","full_log":"Failed password for root from )";
   out += srcip;
   out += R"( port 22 ssh2","decoder":{"name":"sshd"},"data":{"srcip":")";
   out += srcip;

@@ -11,8 +11,8 @@
 #include "alert.h"
 #include "backend.h"
 #include "config.h"
-#include "engine.h"
 #include "enforcer.h"
+#include "engine.h"
 #include "events.h"
 #include "nft_batch.h"
 

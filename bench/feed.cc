@@ -81,7 +81,9 @@ off_t file_size(const char* path) {
   return stat(path, &st) == 0 ? st.st_size : 0;
 }
 
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 }  // namespace
 

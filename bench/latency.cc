@@ -149,11 +149,12 @@ int main(int argc, char** argv) {
         double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
         uint64_t due = uint64_t(elapsed * load);
         buf.clear();
-        for (; sent < due; ++sent) append_wazuh_alert(buf, bench_address(load_range, uint32_t(sent)));
+        for (; sent < due; ++sent)
+          append_wazuh_alert(buf, bench_address(load_range, uint32_t(sent)));
         if (!buf.empty() && !write_all(lfd, buf)) break;
         load_sent.store(sent, std::memory_order_relaxed);
-        std::this_thread::sleep_until(start + std::chrono::microseconds(
-                                                  uint64_t((elapsed + 0.001) * 1e6)));
+        std::this_thread::sleep_until(start +
+                                      std::chrono::microseconds(uint64_t((elapsed + 0.001) * 1e6)));
       }
       close(lfd);
     });
@@ -182,7 +183,8 @@ int main(int argc, char** argv) {
       auto now = Clock::now();
       if (now >= deadline) break;
       pollfd p{nlfd, POLLIN, 0};
-      int wait_ms = int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
+      int wait_ms =
+          int(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count()) + 1;
       if (poll(&p, 1, wait_ms) <= 0) continue;
       ssize_t n = recv(nlfd, rx.data(), rx.size(), MSG_DONTWAIT);
       if (n < 0) {

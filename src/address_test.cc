@@ -23,9 +23,9 @@ TEST(Address, UnmapsIpv4MappedIpv6) {
 }
 
 TEST(Address, RejectsJunk) {
-  for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4/33", "2001:db8::/129",
-                          "198.51.100.1/24", "1.2.3.4/", "1.2.3.4/x", "fe80::1%eth0", "host",
-                          "1.2.3.4 5", "::ffff:1.2.3.4/95"})
+  for (const char* bad :
+       {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4/33", "2001:db8::/129", "198.51.100.1/24",
+        "1.2.3.4/", "1.2.3.4/x", "fe80::1%eth0", "host", "1.2.3.4 5", "::ffff:1.2.3.4/95"})
     EXPECT_FALSE(Address::parse(bad)) << bad;
   EXPECT_FALSE(Address::parse_host("198.51.100.0/24"));
 }

@@ -11,7 +11,9 @@ namespace {
 constexpr std::string_view kManual = "manual";
 constexpr std::string_view kUnknown = "unknown";
 
-size_t slot(CommandKind kind) { return static_cast<size_t>(kind); }
+size_t slot(CommandKind kind) {
+  return static_cast<size_t>(kind);
+}
 
 // The remaining lifetime for the kernel. A block decided this turn has lost a few hundred
 // microseconds to the commit; give those back so `nft list set` shows "timeout 10m", not
@@ -23,29 +25,43 @@ uint64_t kernel_timeout_ms(uint64_t remaining_us) {
 }
 
 // "no timeout" (0) outlasts every deadline.
-bool later(uint64_t a, uint64_t b) { return a == 0 ? b != 0 : (b != 0 && a > b); }
+bool later(uint64_t a, uint64_t b) {
+  return a == 0 ? b != 0 : (b != 0 && a > b);
+}
 }  // namespace
 
 std::string_view to_string(UnblockWhy why) {
   switch (why) {
-    case UnblockWhy::Revoked: return "revoked";
-    case UnblockWhy::Flushed: return "flushed";
-    case UnblockWhy::Replaced: return "replaced";
-    case UnblockWhy::External: return "removed-externally";
+    case UnblockWhy::Revoked:
+      return "revoked";
+    case UnblockWhy::Flushed:
+      return "flushed";
+    case UnblockWhy::Replaced:
+      return "replaced";
+    case UnblockWhy::External:
+      return "removed-externally";
   }
   return "unknown";
 }
 
 std::string_view to_string(EventType type) {
   switch (type) {
-    case EventType::Blocked: return "blocked";
-    case EventType::Refreshed: return "refreshed";
-    case EventType::Unblocked: return "unblocked";
-    case EventType::Expired: return "expired";
-    case EventType::Skipped: return "skipped";
-    case EventType::Refused: return "refused";
-    case EventType::BackendFailure: return "backend-failure";
-    case EventType::Restored: return "restored";
+    case EventType::Blocked:
+      return "blocked";
+    case EventType::Refreshed:
+      return "refreshed";
+    case EventType::Unblocked:
+      return "unblocked";
+    case EventType::Expired:
+      return "expired";
+    case EventType::Skipped:
+      return "skipped";
+    case EventType::Refused:
+      return "refused";
+    case EventType::BackendFailure:
+      return "backend-failure";
+    case EventType::Restored:
+      return "restored";
   }
   return "unknown";
 }
@@ -59,7 +75,9 @@ void Enforcer::set_config(std::shared_ptr<const Config> config) {
   table_.set_max_blocks(config_->settings.max_blocks);
 }
 
-void Enforcer::set_backend(CommandKind kind, Backend* backend) { backends_[slot(kind)] = backend; }
+void Enforcer::set_backend(CommandKind kind, Backend* backend) {
+  backends_[slot(kind)] = backend;
+}
 
 CommandId Enforcer::command_id(std::string_view name) {
   auto it = command_ids_.find(std::string(name));
@@ -114,8 +132,8 @@ size_t Enforcer::restore(CommandKind kind, const BlockSnapshot& snapshot) {
   size_t restored = 0;
   for (const SnapshotBlock& b : snapshot.blocks) {
     if (b.expiry_us != 0 && b.expiry_us <= now) continue;  // the kernel has dropped it too
-    if (table_.upsert({b.address, commands[b.command]}, b.expiry_us, b.rule_id,
-                      reasons[b.reason], kind) == Upsert::Added)
+    if (table_.upsert({b.address, commands[b.command]}, b.expiry_us, b.rule_id, reasons[b.reason],
+                      kind) == Upsert::Added)
       ++restored;
   }
   Backend* backend = this->backend(kind);
@@ -162,8 +180,7 @@ void Enforcer::on_alert(const Alert& alert, std::vector<std::pair<std::string, A
     if (!ar.repeated_offenders_min.empty()) {
       // Wall-clock seconds: the counts are kept across restarts (and reboots).
       uint64_t now_sec = clock_.realtime_us() / 1000000;
-      uint32_t n =
-          offenders_.record(key, now_sec, config.settings.repeated_offenders_reset_sec);
+      uint32_t n = offenders_.record(key, now_sec, config.settings.repeated_offenders_reset_sec);
       if (on_offence_) on_offence_(cmd.name, r.address, n, now_sec);
       timeout = offence_timeout(timeout, ar.repeated_offenders_min, n);
     }
@@ -224,7 +241,8 @@ void Enforcer::sync(CommandKind kind, const Address& address, uint32_t rule_id) 
   const BlockTable::Map::value_type* longest = nullptr;
   auto [first, last] = table_.range(address);
   for (auto it = first; it != last; ++it)
-    if (it->second.kind == kind && (!longest || later(it->second.expiry_us, longest->second.expiry_us)))
+    if (it->second.kind == kind &&
+        (!longest || later(it->second.expiry_us, longest->second.expiry_us)))
       longest = &*it;
 
   Change change;
@@ -260,8 +278,8 @@ void Enforcer::sync_exec(const BlockKey& key, uint32_t rule_id, const Alert* ale
   }
   Pending& p = pending_[slot(CommandKind::Exec)];
   // A repeat in the same turn keeps the alert of the add it follows.
-  if (auto it = p.index.find(key); it != p.index.end() && !change.alert &&
-                                   change.op == Change::Op::Add)
+  if (auto it = p.index.find(key);
+      it != p.index.end() && !change.alert && change.op == Change::Op::Add)
     change.alert = p.changes[it->second].alert;
   queue(CommandKind::Exec, key, std::move(change));
 }

@@ -24,16 +24,16 @@
 namespace rampart {
 
 struct EnforcerCounters {
-  uint64_t alerts = 0;         // alerts decided
-  uint64_t responses = 0;      // responses that fired
-  uint64_t blocked = 0;        // new blocks
-  uint64_t refreshed = 0;      // extended blocks
+  uint64_t alerts = 0;     // alerts decided
+  uint64_t responses = 0;  // responses that fired
+  uint64_t blocked = 0;    // new blocks
+  uint64_t refreshed = 0;  // extended blocks
   uint64_t expired = 0;
-  uint64_t unblocked = 0;      // revoked, flushed, replaced
-  uint64_t skipped = 0;        // allowlisted, never-block, missing srcip
-  uint64_t refused = 0;        // max_blocks
+  uint64_t unblocked = 0;  // revoked, flushed, replaced
+  uint64_t skipped = 0;    // allowlisted, never-block, missing srcip
+  uint64_t refused = 0;    // max_blocks
   uint64_t backend_failures = 0;
-  uint64_t commits = 0;        // batches handed to backends
+  uint64_t commits = 0;  // batches handed to backends
 };
 
 // One active block as the API shows it.

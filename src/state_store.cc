@@ -164,9 +164,10 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& director
   // A full disk must not keep rampartd from starting: the snapshot is written once it fits.
   if (s->cut_tail_)
     if (auto r = s->compact(); !r) {
-      log_error("state {}: {}; blocks are still enforced, the state is kept in memory and "
-                "written when the disk takes it",
-                directory, r.error().message);
+      log_error(
+          "state {}: {}; blocks are still enforced, the state is kept in memory and "
+          "written when the disk takes it",
+          directory, r.error().message);
       s->needs_snapshot_ = true;
     }
   return s;
