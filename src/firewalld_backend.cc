@@ -186,6 +186,9 @@ struct FirewalldBackend::Impl {
       sd_bus_error_free(&e);
       return;
     }
+    // Floating: the bus takes its own reference and drops it after the reply (or when it is
+    // freed), deleting `pending` with it. The reference call_async gave us is ours to drop.
+    BusSlotPtr owned(slot);
     sd_bus_slot_set_destroy_callback(slot, [](void* u) { delete static_cast<Pending*>(u); });
     sd_bus_slot_set_floating(slot, 1);
   }
