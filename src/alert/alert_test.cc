@@ -454,7 +454,7 @@ std::filesystem::path data_dir() {
   fs::path exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
   fs::path source = fs::path(__FILE__);
   if (source.is_relative()) source = exe_dir / source;
-  return source.parent_path().parent_path() / "tests/data/alerts";
+  return source.parent_path().parent_path().parent_path() / "tests/data/alerts";
 }
 
 TEST_F(AlertTest, SampleFiles) {

@@ -23,7 +23,7 @@ fs::path source_root() {
   if (const char* env = std::getenv("RAMPART_SOURCE_ROOT")) return env;
   fs::path file = __FILE__;
   if (file.is_relative()) file = fs::read_symlink("/proc/self/exe").parent_path() / file;
-  return fs::weakly_canonical(file).parent_path().parent_path();
+  return fs::weakly_canonical(file).parent_path().parent_path().parent_path();
 }
 
 std::string read_text(const fs::path& path) {
