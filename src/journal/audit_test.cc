@@ -137,8 +137,8 @@ TEST(AuditTest, EveryMessageIdIsDistinctAndInTheCatalog) {
       audit_id::kConfigRejected, audit_id::kAlertRejected, audit_id::kSummary};
   std::set<std::string_view> unique(ids.begin(), ids.end());
   EXPECT_EQ(unique.size(), ids.size());
-  // meson passes the source root; otherwise __FILE__ is "../src/journal/audit_test.cc" from the build
-  // directory, where meson runs tests.
+  // meson passes the source root; otherwise __FILE__ is "../src/journal/audit_test.cc" from the
+  // build directory, where meson runs tests.
   std::string self = __FILE__;
   const char* root = getenv("RAMPART_SOURCE_ROOT");
   std::string path = root ? std::string(root) + "/catalog/rampart.catalog"
