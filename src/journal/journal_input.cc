@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "atomic_file.h"
 #include "log.h"
 
 namespace rampart {
@@ -28,28 +29,6 @@ std::string read_cursor_file(const std::string& path) {
   std::string line;
   std::getline(in, line);
   return line;
-}
-
-Result<void> write_file_atomically(const std::string& dir, const std::string& path,
-                                   std::string_view content) {
-  std::string tmp = path + ".tmp";
-  Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd) return fail(errno, "cannot create {}: {}", tmp, strerror(errno));
-  size_t off = 0;
-  while (off < content.size()) {
-    ssize_t n = write(fd.get(), content.data() + off, content.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(errno, "cannot write {}: {}", tmp, strerror(errno));
-    off += size_t(n);
-  }
-  if (fsync(fd.get()) != 0) return fail(errno, "cannot fsync {}: {}", tmp, strerror(errno));
-  fd.reset();
-  if (rename(tmp.c_str(), path.c_str()) != 0)
-    return fail(errno, "cannot rename {} to {}: {}", tmp, path, strerror(errno));
-  // The rename itself must survive a power cut too.
-  Fd d(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (d) fsync(d.get());
-  return {};
 }
 
 }  // namespace
@@ -75,7 +54,6 @@ Result<std::unique_ptr<JournalInput>> JournalInput::open(
   if (ec)
     return fail(ec.value(), "cannot create the state directory {} for the journal cursor: {}",
                 state_directory, ec.message());
-  self->state_directory_ = state_directory;
   self->cursor_path_ = state_directory + "/journal.cursor";
 
   sd_journal* j = nullptr;
@@ -288,8 +266,7 @@ void JournalInput::save(bool force) {
   if (committed_cursor_.empty() || committed_cursor_ == saved_cursor_) return;
   uint64_t now = now_us();
   if (!force && !caught_up_ && now - last_save_us_ < kSaveIntervalUs) return;
-  if (auto r = write_file_atomically(state_directory_, cursor_path_, committed_cursor_ + "\n");
-      !r) {
+  if (auto r = write_file_atomically(cursor_path_, committed_cursor_ + "\n"); !r) {
     if (!warned_save_)
       log_warning(
           "journal: cannot save the position: {}; after a restart, entries since the "

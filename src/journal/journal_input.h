@@ -82,7 +82,7 @@ class JournalInput {
   Alert alert_;
   JournalFields fields_;
 
-  std::string state_directory_, cursor_path_, description_;
+  std::string cursor_path_, description_;
   std::string read_cursor_;       // the last entry of the last chunk handed on
   std::string committed_cursor_;  // ... whose decisions are in the backends
   std::string saved_cursor_;      // ... in the cursor file

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "atomic_file.h"
 #include "handles.h"
 
 namespace rampart {
@@ -32,26 +33,7 @@ Result<SnapshotOrigin> nft_snapshot_origin(const std::string& table, uint32_t ge
 }
 
 Result<void> save_nft_snapshot(const std::string& path, const BlockSnapshot& snapshot) {
-  std::string bytes = encode_snapshot(snapshot);
-  std::string tmp = path + ".tmp";
-  Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd) return fail(errno, "cannot create {}: {}", tmp, strerror(errno));
-  for (size_t off = 0; off < bytes.size();) {
-    ssize_t n = write(fd.get(), bytes.data() + off, bytes.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int e = n < 0 ? errno : ENOSPC;
-      unlink(tmp.c_str());
-      return fail(e, "cannot write {}: {}", tmp, strerror(e));
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (fsync(fd.get()) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    unlink(tmp.c_str());
-    return fail(e, "cannot save {}: {}", path, strerror(e));
-  }
-  return {};
+  return write_file_atomically(path, encode_snapshot(snapshot));
 }
 
 std::optional<BlockSnapshot> take_nft_snapshot(const std::string& path, const SnapshotOrigin& here,

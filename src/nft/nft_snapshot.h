@@ -16,7 +16,7 @@ std::string nft_snapshot_path(const std::string& state_directory);
 // This boot, this network namespace, `table` at generation `genid`.
 Result<SnapshotOrigin> nft_snapshot_origin(const std::string& table, uint32_t genid);
 
-// Writes atomically (temporary file, fsync, rename).
+// Writes atomically (see atomic_file.h).
 Result<void> save_nft_snapshot(const std::string& path, const BlockSnapshot& snapshot);
 
 // Reads and removes the snapshot at `path`. Returns it when it was taken at `here`; otherwise
