@@ -113,15 +113,74 @@ std::optional<Address> Address::range_end() const {
   return {};
 }
 
-std::string Address::str() const {
-  char buf[INET6_ADDRSTRLEN];
-  inet_ntop(family, bytes.data(), buf, sizeof buf);
-  std::string s(buf);
-  if (!is_host()) {
-    s += '/';
-    s += std::to_string(prefix);
+namespace {
+
+char* put_decimal(char* p, unsigned n) {
+  if (n >= 100) *p++ = static_cast<char>('0' + n / 100);
+  if (n >= 10) *p++ = static_cast<char>('0' + n / 10 % 10);
+  *p++ = static_cast<char>('0' + n % 10);
+  return p;
+}
+
+char* put_v4(char* p, const uint8_t* b) {
+  for (int i = 0; i < 4; ++i) {
+    if (i) *p++ = '.';
+    p = put_decimal(p, b[i]);
   }
-  return s;
+  return p;
+}
+
+// The text inet_ntop() writes (RFC 5952: lower-case hex, the longest run of two or more zero
+// groups, the first of equals, as "::"; "::a.b.c.d" and "::ffff:a.b.c.d" for the IPv4 forms),
+// without its sprintf() per group: that was 3% of a flood's CPU.
+char* put_v6(char* p, const uint8_t* b) {
+  uint16_t w[8];
+  for (int i = 0; i < 8; ++i) w[i] = static_cast<uint16_t>(b[2 * i] << 8 | b[2 * i + 1]);
+  int best = -1, best_len = 0;
+  for (int i = 0; i < 8;) {
+    if (w[i] != 0) {
+      ++i;
+      continue;
+    }
+    int j = i;
+    while (j < 8 && w[j] == 0) ++j;
+    if (j - i > best_len) best = i, best_len = j - i;
+    i = j;
+  }
+  if (best_len < 2) best = -1;
+  for (int i = 0; i < 8; ++i) {
+    if (i == best) {
+      *p++ = ':';
+      i += best_len - 1;
+      if (i == 7) *p++ = ':';
+      continue;
+    }
+    if (i) *p++ = ':';
+    if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)))
+      return put_v4(p, b + 12);
+    static constexpr char kHex[] = "0123456789abcdef";
+    bool started = false;
+    for (int shift = 12; shift >= 0; shift -= 4) {
+      unsigned digit = (w[i] >> shift) & 0xf;
+      if (digit || started || shift == 0) {
+        *p++ = kHex[digit];
+        started = true;
+      }
+    }
+  }
+  return p;
+}
+
+}  // namespace
+
+std::string Address::str() const {
+  char buf[48];  // 45 for the longest IPv6 form, "/128"
+  char* p = is_v4() ? put_v4(buf, bytes.data()) : put_v6(buf, bytes.data());
+  if (!is_host()) {
+    *p++ = '/';
+    p = put_decimal(p, prefix);
+  }
+  return std::string(buf, p);
 }
 
 size_t AddressHash::operator()(const Address& a) const noexcept {

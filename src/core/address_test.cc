@@ -1,6 +1,9 @@
 #include "address.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <random>
 
 namespace rampart {
 namespace {
@@ -20,6 +23,42 @@ TEST(Address, UnmapsIpv4MappedIpv6) {
   EXPECT_TRUE(a->is_v4());
   EXPECT_EQ(a->str(), "198.51.100.7");
   EXPECT_EQ(Address::parse("::ffff:198.51.100.0/120")->str(), "198.51.100.0/24");
+}
+
+// str() formats by hand; its text must be inet_ntop()'s, zero runs and IPv4 forms included.
+TEST(Address, TextIsInetNtops) {
+  std::mt19937 rng(5952);
+  auto check = [](const Address& a) {
+    char buf[INET6_ADDRSTRLEN];
+    ASSERT_TRUE(inet_ntop(a.family, a.bytes.data(), buf, sizeof buf));
+    ASSERT_EQ(a.str(), std::string(buf));
+  };
+  for (const char* text : {"::", "::1", "1::", "::1.2.3.4", "::ffff:1.2.3.4", "1:0:0:2:0:0:0:3",
+                           "1:0:0:2:0:0:3:4", "0:0:1::", "1:2:3:4:5:6:7:8", "2001:db8::",
+                           "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "0:1:0:1:0:1:0:1"}) {
+    Address a;
+    a.family = AF_INET6;
+    a.prefix = 128;
+    ASSERT_EQ(inet_pton(AF_INET6, text, a.bytes.data()), 1) << text;
+    check(a);
+  }
+  for (int i = 0; i < 200000; ++i) {
+    Address a;
+    a.family = (i % 4 == 0) ? AF_INET : AF_INET6;
+    a.prefix = a.max_prefix();
+    for (size_t g = 0; g < a.size(); g += 2) {
+      // Mostly zero groups, so that every arrangement of runs comes up.
+      uint32_t r = rng();
+      uint16_t w = (r & 3) ? 0 : static_cast<uint16_t>(r >> 16) >> (r >> 2 & 15);
+      if ((r >> 6 & 15) == 0) w = 0xffff;
+      a.bytes[g] = static_cast<uint8_t>(w >> 8);
+      a.bytes[g + 1] = static_cast<uint8_t>(w);
+    }
+    check(a);
+  }
+  EXPECT_EQ(Address::parse("198.51.100.0/24")->str(), "198.51.100.0/24");
+  EXPECT_EQ(Address::parse("2001:db8::/32")->str(), "2001:db8::/32");
+  EXPECT_EQ(Address::parse("0.0.0.0/0")->str(), "0.0.0.0/0");
 }
 
 TEST(Address, RejectsJunk) {

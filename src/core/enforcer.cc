@@ -278,9 +278,8 @@ void Enforcer::sync_exec(const BlockKey& key, uint32_t rule_id, const Alert* ale
   }
   Pending& p = pending_[slot(CommandKind::Exec)];
   // A repeat in the same turn keeps the alert of the add it follows.
-  if (auto it = p.index.find(key);
-      it != p.index.end() && !change.alert && change.op == Change::Op::Add)
-    change.alert = p.changes[it->second].alert;
+  if (auto i = p.index.find(key); i && !change.alert && change.op == Change::Op::Add)
+    change.alert = p.changes[*i].alert;
   queue(CommandKind::Exec, key, std::move(change));
 }
 
@@ -293,12 +292,12 @@ void Enforcer::sync_key(CommandKind kind, const BlockKey& key, uint32_t rule_id)
 
 void Enforcer::queue(CommandKind kind, const BlockKey& key, Change change) {
   Pending& p = pending_[slot(kind)];
-  auto [it, inserted] = p.index.try_emplace(key, p.changes.size());
+  auto [i, inserted] = p.index.try_emplace(key, static_cast<uint32_t>(p.changes.size()));
   if (inserted) {
     p.changes.push_back(std::move(change));
     ++pending_count_;
   } else {
-    p.changes[it->second] = std::move(change);
+    p.changes[i] = std::move(change);
   }
 }
 

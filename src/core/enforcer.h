@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "error.h"
 #include "events.h"
+#include "pending_index.h"
 
 namespace rampart {
 
@@ -131,14 +132,9 @@ class Enforcer {
   // Pending changes are per address; exec ones per (command, address), since every exec
   // command runs its own script (kAnyCommand stands for "every command" in the key).
   static constexpr CommandId kAnyCommand = UINT16_MAX;
-  struct PendingKeyHash {
-    size_t operator()(const BlockKey& k) const noexcept {
-      return AddressHash{}(k.address) ^ (size_t{k.command} * 0x9e3779b97f4a7c15ull);
-    }
-  };
   struct Pending {
     std::vector<Change> changes;
-    std::unordered_map<BlockKey, size_t, PendingKeyHash> index;  // key -> changes[i]
+    PendingIndex index;  // key -> changes[i]
   };
 
   CommandId command_id(std::string_view name);

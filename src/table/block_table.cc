@@ -11,10 +11,11 @@ Upsert BlockTable::upsert(const BlockKey& key, uint64_t expiry_us, uint32_t rule
       !blocks_.empty() && blocks_.rbegin()->first < key ? blocks_.end() : blocks_.lower_bound(key);
   if (it == blocks_.end() || it->first != key) {
     if (blocks_.size() >= max_blocks_) return Upsert::Refused;
-    blocks_.emplace_hint(it, key, Block{expiry_us, rule_id, reason, kind});
+    last_ = blocks_.emplace_hint(it, key, Block{expiry_us, rule_id, reason, kind});
     schedule(key, expiry_us);
     return Upsert::Added;
   }
+  last_ = it;
   Block& b = it->second;
   bool longer = b.expiry_us != 0 && (expiry_us == 0 || expiry_us > b.expiry_us);
   if (!longer) return Upsert::Unchanged;
@@ -30,6 +31,7 @@ std::optional<Block> BlockTable::remove(const BlockKey& key) {
   if (it == blocks_.end()) return std::nullopt;
   Block b = it->second;
   blocks_.erase(it);
+  last_ = blocks_.end();
   drop_stale_deadlines();
   return b;
 }
@@ -63,6 +65,7 @@ void BlockTable::expire(uint64_t now_us, std::vector<std::pair<BlockKey, Block>>
     auto it = blocks_.find(d.key);
     if (it == blocks_.end() || it->second.expiry_us != d.expiry_us) continue;  // stale
     out.emplace_back(it->first, it->second);
+    if (it == last_) last_ = blocks_.end();
     blocks_.erase(it);
   }
 }
@@ -79,8 +82,15 @@ std::optional<uint64_t> BlockTable::next_expiry() {
 
 std::pair<BlockTable::Map::const_iterator, BlockTable::Map::const_iterator> BlockTable::range(
     const Address& address) const {
-  // One tree walk; an address rarely has more than a block or two.
-  auto first = blocks_.lower_bound(BlockKey{address, 0});
+  // One tree walk, or none for the address just upserted; an address rarely has more than a
+  // block or two.
+  Map::const_iterator first;
+  if (last_ != blocks_.end() && last_->first.address == address) {
+    first = last_;
+    while (first != blocks_.begin() && std::prev(first)->first.address == address) --first;
+  } else {
+    first = blocks_.lower_bound(BlockKey{address, 0});
+  }
   auto last = first;
   while (last != blocks_.end() && last->first.address == address) ++last;
   return {first, last};
@@ -88,6 +98,7 @@ std::pair<BlockTable::Map::const_iterator, BlockTable::Map::const_iterator> Bloc
 
 void BlockTable::clear() {
   blocks_.clear();
+  last_ = blocks_.end();
   deadlines_ = {};
 }
 

@@ -48,6 +48,8 @@ class BlockTable {
   using Map = std::map<BlockKey, Block>;
 
   explicit BlockTable(size_t max_blocks = 1000000) : max_blocks_(max_blocks) {}
+  BlockTable(const BlockTable&) = delete;  // last_ points into blocks_
+  BlockTable& operator=(const BlockTable&) = delete;
 
   void set_max_blocks(size_t max) { max_blocks_ = max; }
   size_t max_blocks() const { return max_blocks_; }
@@ -88,6 +90,9 @@ class BlockTable {
 
   size_t max_blocks_;
   Map blocks_;
+  // The block upsert() last touched: range() of its address, asked right after, starts there
+  // instead of walking the tree again. end() after anything that erases.
+  Map::const_iterator last_ = blocks_.end();
   // Lazy min-heap: entries whose block was extended or removed are skipped when they surface.
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::vector<std::string> reasons_{""};

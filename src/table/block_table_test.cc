@@ -71,6 +71,43 @@ TEST(BlockTable, RangeGroupsCommandsOfOneAddress) {
   EXPECT_EQ(std::distance(first, last), 2);
 }
 
+// range() right after an upsert starts from the block upserted (no tree walk): it must still
+// find the whole group, whichever command of the address was touched, and nothing stale after
+// removals and expiry.
+TEST(BlockTable, RangeAfterUpsertFindsTheWholeGroup) {
+  BlockTable t;
+  auto count = [&](const char* a) {
+    auto [first, last] = t.range(*Address::parse(a));
+    for (auto it = first; it != last; ++it) EXPECT_EQ(it->first.address, *Address::parse(a));
+    return std::distance(first, last);
+  };
+  t.upsert(key("203.0.113.0", 5), 100, 0, 0, CommandKind::Firewall);
+  t.upsert(key("203.0.113.2", 0), 100, 0, 0, CommandKind::Firewall);
+  for (CommandId c : {4, 1, 7, 2}) {
+    t.upsert(key("203.0.113.1", c), 100, 0, 0, CommandKind::Firewall);
+    EXPECT_GE(count("203.0.113.1"), 1);
+  }
+  EXPECT_EQ(count("203.0.113.1"), 4);
+  t.upsert(key("203.0.113.1", 1), 200, 0, 0, CommandKind::Firewall);  // extended, in the middle
+  EXPECT_EQ(count("203.0.113.1"), 4);
+  EXPECT_EQ(count("203.0.113.0"), 1);
+  t.upsert(key("203.0.113.1", 2), 50, 0, 0, CommandKind::Firewall);  // unchanged
+  t.remove(key("203.0.113.1", 2));
+  EXPECT_EQ(count("203.0.113.1"), 3);
+  t.upsert(key("203.0.113.1", 4), 300, 0, 0, CommandKind::Firewall);
+  std::vector<std::pair<BlockKey, Block>> out;
+  t.expire(100, out);  // the blocks of 203.0.113.1 with 100 go, the one last touched stays
+  EXPECT_EQ(count("203.0.113.1"), 2);
+  t.upsert(key("203.0.113.1", 1), 300, 0, 0, CommandKind::Firewall);
+  t.expire(250, out);  // 1 stays (300), 4 stays (300)
+  EXPECT_EQ(count("203.0.113.1"), 2);
+  t.expire(300, out);
+  EXPECT_EQ(count("203.0.113.1"), 0);
+  EXPECT_EQ(count("203.0.113.2"), 0);
+  t.clear();
+  EXPECT_EQ(count("203.0.113.0"), 0);
+}
+
 TEST(BlockTable, HeapStaysBoundedUnderRefreshStorms) {
   BlockTable t;
   for (uint64_t i = 1; i <= 100000; ++i)
