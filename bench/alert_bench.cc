@@ -4,8 +4,7 @@
 
 #include <string_view>
 
-#include "alert.h"
-
+#include "alert/alert.h"
 namespace rampart {
 namespace {
 

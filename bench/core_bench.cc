@@ -8,14 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "alert.h"
-#include "backend.h"
-#include "config.h"
-#include "enforcer.h"
-#include "engine.h"
-#include "events.h"
-#include "nft_batch.h"
-
+#include "alert/alert.h"
+#include "config/config.h"
+#include "core/backend.h"
+#include "core/enforcer.h"
+#include "core/engine.h"
+#include "core/events.h"
+#include "nft/nft_batch.h"
 namespace rampart {
 namespace {
 

@@ -28,8 +28,7 @@
 #include <vector>
 
 #include "alert_line.h"
-#include "handles.h"
-
+#include "base/handles_nft.h"
 using namespace rampart;
 using namespace rampart::bench;
 using Clock = std::chrono::steady_clock;

@@ -22,10 +22,9 @@
 #include <string>
 #include <vector>
 
-#include "handles.h"
-#include "nft_backend.h"
-#include "nft_batch.h"
-
+#include "base/handles_nft.h"
+#include "nft/nft_backend.h"
+#include "nft/nft_batch.h"
 using namespace rampart;
 
 namespace {

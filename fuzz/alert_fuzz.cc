@@ -4,9 +4,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "alert.h"
-#include "journal_alert.h"
-
+#include "alert/alert.h"
+#include "journal/journal_alert.h"
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static rampart::AlertParser parser;  // reused, as the daemon does
   static rampart::Alert alert;

@@ -3,8 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "exec_protocol.h"
-
+#include "exec/exec_protocol.h"
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view line(reinterpret_cast<const char*>(data), size);
   (void)rampart::parse_check_keys(line);

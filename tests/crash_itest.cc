@@ -16,7 +16,7 @@
 #include <set>
 #include <thread>
 
-#include "handles.h"
+#include "base/handles_bus.h"
 #include "harness.h"
 
 namespace rampart::test {

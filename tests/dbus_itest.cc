@@ -13,7 +13,8 @@
 #include <mutex>
 #include <thread>
 
-#include "handles.h"
+#include "base/handles_bus.h"
+#include "base/handles_xml.h"
 #include "harness.h"
 
 namespace rampart::test {

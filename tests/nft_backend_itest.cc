@@ -15,8 +15,7 @@
 #include <fmt/format.h>
 
 #include "harness.h"
-#include "nft_backend.h"
-
+#include "nft/nft_backend.h"
 namespace rampart {
 namespace {
 

@@ -10,7 +10,7 @@
 #include <functional>
 #include <string>
 
-#include "handles.h"
+#include "base/handles_bus.h"
 #include "harness.h"
 
 namespace rampart::test {

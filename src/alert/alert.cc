@@ -1,11 +1,9 @@
-#include "alert.h"
-
+#include "alert/alert.h"
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 
-#include "alert_internal.h"
-
+#include "alert/alert_internal.h"
 namespace rampart {
 
 std::string_view to_string(AlertFormat format) {

@@ -7,9 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "address.h"
-#include "error.h"
-
+#include "base/address.h"
+#include "base/error.h"
 namespace rampart {
 
 enum class AlertFormat : uint8_t {

@@ -8,8 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "alert.h"
-
+#include "alert/alert.h"
 namespace rampart {
 
 namespace alert_detail {

@@ -8,8 +8,7 @@
 #include <cstring>
 #include <optional>
 
-#include "alert_internal.h"
-
+#include "alert/alert_internal.h"
 namespace rampart::alert_detail {
 namespace {
 

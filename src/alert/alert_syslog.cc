@@ -3,8 +3,7 @@
 #include <cctype>
 #include <cerrno>
 
-#include "alert_internal.h"
-
+#include "alert/alert_internal.h"
 namespace rampart::alert_detail {
 namespace {
 

@@ -1,5 +1,4 @@
-#include "alert.h"
-
+#include "alert/alert.h"
 #include <gtest/gtest.h>
 #include <unistd.h>
 

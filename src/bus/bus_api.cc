@@ -1,11 +1,9 @@
-#include "bus_api.h"
-
+#include "bus/bus_api.h"
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
-#include "log.h"
-
+#include "base/log.h"
 namespace rampart {
 
 namespace {

@@ -12,12 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "bus_polkit.h"
-#include "control.h"
-#include "error.h"
-#include "events.h"
-#include "handles.h"
-
+#include "base/error.h"
+#include "base/handles_bus.h"
+#include "base/handles_event.h"
+#include "bus/bus_polkit.h"
+#include "core/control.h"
+#include "core/events.h"
 namespace rampart {
 
 inline constexpr const char* kBusName = "org.rampart1";

@@ -1,12 +1,10 @@
-#include "bus_polkit.h"
-
+#include "bus/bus_polkit.h"
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "log.h"
-
+#include "base/log.h"
 namespace rampart {
 
 namespace {

@@ -11,8 +11,7 @@
 #include <list>
 #include <string>
 
-#include "handles.h"
-
+#include "base/handles_bus.h"
 namespace rampart {
 
 struct BusVerdict {

@@ -1,5 +1,4 @@
-#include "config.h"
-
+#include "config/config.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,9 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "config_parse.h"
-#include "handles.h"
-
+#include "base/fd.h"
+#include "config/config_parse.h"
 namespace rampart {
 
 // Kept byte-identical to examples/rampart.conf (config_test checks).

@@ -8,9 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "address.h"
-#include "error.h"
-
+#include "base/address.h"
+#include "base/error.h"
 namespace rampart {
 
 // Where a command's blocks go. Decided from the executable name at load time.

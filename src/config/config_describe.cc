@@ -2,8 +2,7 @@
 // understood the ossec.conf before it blocks anything.
 #include <fmt/format.h>
 
-#include "config.h"
-
+#include "config/config.h"
 namespace rampart {
 namespace {
 

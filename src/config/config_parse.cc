@@ -5,9 +5,8 @@
 #include <charconv>
 #include <climits>
 
-#include "config_parse.h"
-#include "config_text.h"
-
+#include "config/config_parse.h"
+#include "config/config_text.h"
 namespace rampart::config_internal {
 namespace {
 

@@ -11,10 +11,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "config.h"
-#include "error.h"
-#include "handles.h"
-
+#include "base/error.h"
+#include "base/handles_xml.h"
+#include "config/config.h"
 namespace rampart::config_internal {
 
 // "file:line: text" lines, errors and warnings kept apart.

@@ -1,9 +1,8 @@
 // rampart's own <rampart> section, and the value readers every section uses.
 #include <climits>
 
-#include "config_parse.h"
-#include "config_text.h"
-
+#include "config/config_parse.h"
+#include "config/config_text.h"
 namespace rampart::config_internal {
 namespace {
 

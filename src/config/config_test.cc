@@ -1,5 +1,4 @@
-#include "config.h"
-
+#include "config/config.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,5 +1,4 @@
-#include "config_text.h"
-
+#include "config/config_text.h"
 #include <charconv>
 
 namespace rampart::config_internal {

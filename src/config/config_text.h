@@ -7,8 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config.h"
-
+#include "config/config.h"
 namespace rampart::config_internal {
 
 std::string_view trim(std::string_view s);

@@ -7,8 +7,7 @@
 #include <cctype>
 #include <cstring>
 
-#include "config_parse.h"
-
+#include "config/config_parse.h"
 namespace rampart::config_internal {
 namespace {
 

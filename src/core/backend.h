@@ -10,10 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "address.h"
-#include "alert.h"
-#include "error.h"
-
+#include "alert/alert.h"
+#include "base/address.h"
+#include "base/error.h"
 namespace rampart {
 
 struct Change {

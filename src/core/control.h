@@ -8,10 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "address.h"
-#include "enforcer.h"
-#include "error.h"
-
+#include "base/address.h"
+#include "base/error.h"
+#include "core/enforcer.h"
 namespace rampart {
 
 struct InputCounters {

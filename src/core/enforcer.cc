@@ -1,5 +1,4 @@
-#include "enforcer.h"
-
+#include "core/enforcer.h"
 #include <fmt/format.h>
 
 #include <algorithm>

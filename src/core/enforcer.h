@@ -11,17 +11,16 @@
 #include <unordered_map>
 #include <vector>
 
-#include "alert.h"
-#include "backend.h"
-#include "block_snapshot.h"
-#include "block_table.h"
-#include "clock.h"
-#include "config.h"
-#include "engine.h"
-#include "error.h"
-#include "events.h"
-#include "pending_index.h"
-
+#include "alert/alert.h"
+#include "base/error.h"
+#include "config/config.h"
+#include "core/backend.h"
+#include "core/clock.h"
+#include "core/engine.h"
+#include "core/events.h"
+#include "table/block_snapshot.h"
+#include "table/block_table.h"
+#include "table/pending_index.h"
 namespace rampart {
 
 struct EnforcerCounters {

@@ -7,10 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "backend.h"
-#include "clock.h"
-#include "events.h"
-
+#include "core/backend.h"
+#include "core/clock.h"
+#include "core/events.h"
 namespace rampart::fakes {
 
 class FakeClock final : public Clock {

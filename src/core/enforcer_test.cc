@@ -1,7 +1,6 @@
-#include "enforcer.h"
-#include "enforcer_fakes.h"
-
+#include "core/enforcer.h"
 #include <gtest/gtest.h>
+#include "core/enforcer_fakes.h"
 
 #include <cerrno>
 

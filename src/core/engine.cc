@@ -1,5 +1,4 @@
-#include "engine.h"
-
+#include "core/engine.h"
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -8,9 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "alert.h"
-#include "config.h"
-
+#include "alert/alert.h"
+#include "config/config.h"
 namespace rampart {
 
 // An active-response that fires for the alert's address.

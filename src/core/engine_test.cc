@@ -1,5 +1,4 @@
-#include "engine.h"
-
+#include "core/engine.h"
 #include <gtest/gtest.h>
 
 namespace rampart {

@@ -6,8 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include "address.h"
-
+#include "base/address.h"
 namespace rampart {
 
 enum class EventType : uint8_t {

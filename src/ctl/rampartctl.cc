@@ -13,8 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "rampartctl_format.h"
-
+#include "ctl/rampartctl_format.h"
 namespace {
 
 using namespace rampart::ctl;

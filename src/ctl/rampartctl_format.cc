@@ -1,5 +1,4 @@
-#include "rampartctl_format.h"
-
+#include "ctl/rampartctl_format.h"
 #include <fmt/format.h>
 #include <time.h>
 

@@ -6,10 +6,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "daemon_impl.h"
-#include "exec_check.h"
-#include "host_addresses.h"
-
+#include "daemon/daemon_impl.h"
+#include "exec/exec_check.h"
+#include "host/host_addresses.h"
 namespace rampart {
 namespace {
 

@@ -4,9 +4,8 @@
 #include <memory>
 #include <string>
 
-#include "config.h"
-#include "error.h"
-
+#include "base/error.h"
+#include "config/config.h"
 namespace rampart {
 
 struct Options {

@@ -11,25 +11,24 @@
 #include <string>
 #include <vector>
 
-#include "alert.h"
-#include "audit.h"
-#include "block_snapshot.h"
-#include "bus_api.h"
-#include "clock.h"
-#include "control.h"
-#include "daemon.h"
-#include "enforcer.h"
-#include "exec_backend.h"
-#include "firewalld_backend.h"
-#include "handles.h"
-#include "hosts_deny.h"
-#include "journal_input.h"
-#include "log.h"
-#include "nft_backend.h"
-#include "nft_monitor.h"
-#include "socket_input.h"
-#include "state_store.h"
-
+#include "alert/alert.h"
+#include "base/handles_event.h"
+#include "base/log.h"
+#include "bus/bus_api.h"
+#include "core/clock.h"
+#include "core/control.h"
+#include "core/enforcer.h"
+#include "daemon/daemon.h"
+#include "exec/exec_backend.h"
+#include "firewalld/firewalld_backend.h"
+#include "hosts_deny/hosts_deny.h"
+#include "input/socket_input.h"
+#include "journal/audit.h"
+#include "journal/journal_input.h"
+#include "nft/nft_backend.h"
+#include "nft/nft_monitor.h"
+#include "state/state_store.h"
+#include "table/block_snapshot.h"
 namespace rampart {
 
 // Hands every event to each sink: the log, the D-Bus signals.

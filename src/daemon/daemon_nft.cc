@@ -3,9 +3,8 @@
 #include <charconv>
 #include <unordered_set>
 
-#include "daemon_impl.h"
-#include "nft_snapshot.h"
-
+#include "daemon/daemon_impl.h"
+#include "nft/nft_snapshot.h"
 namespace rampart {
 namespace {
 

@@ -1,7 +1,6 @@
 // What rampartd says about itself: the stats line (SIGUSR1, and at stop) and the status
 // systemd shows.
-#include "daemon_impl.h"
-
+#include "daemon/daemon_impl.h"
 namespace rampart {
 
 void Daemon::Impl::log_stats() {

@@ -4,10 +4,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include "config.h"
-#include "daemon.h"
-#include "log.h"
-
+#include "base/log.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
 namespace {
 
 void usage(FILE* out) {

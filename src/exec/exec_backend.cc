@@ -1,14 +1,12 @@
-#include "exec_backend.h"
-
+#include "exec/exec_backend.h"
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 
-#include "enforcer.h"
-#include "exec_check.h"
-#include "log.h"
-#include "state_store.h"
-
+#include "base/log.h"
+#include "core/enforcer.h"
+#include "exec/exec_check.h"
+#include "state/state_store.h"
 namespace rampart {
 
 namespace {

@@ -18,12 +18,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "backend.h"
-#include "clock.h"
-#include "config.h"
-#include "exec_process.h"
-#include "exec_protocol.h"
-
+#include "config/config.h"
+#include "core/backend.h"
+#include "core/clock.h"
+#include "exec/exec_process.h"
+#include "exec/exec_protocol.h"
 namespace rampart {
 
 class StateStore;

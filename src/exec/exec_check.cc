@@ -1,5 +1,4 @@
-#include "exec_check.h"
-
+#include "exec/exec_check.h"
 #include <fmt/format.h>
 #include <sys/stat.h>
 

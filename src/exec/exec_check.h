@@ -4,9 +4,8 @@
 
 #include <string>
 
-#include "config.h"
-#include "error.h"
-
+#include "base/error.h"
+#include "config/config.h"
 namespace rampart {
 
 // The program `executable` names in `directory`: it must exist, stay inside the directory

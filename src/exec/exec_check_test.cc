@@ -1,5 +1,4 @@
-#include "exec_check.h"
-
+#include "exec/exec_check.h"
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>

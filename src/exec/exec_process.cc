@@ -1,5 +1,4 @@
-#include "exec_process.h"
-
+#include "exec/exec_process.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -10,8 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "log.h"
-
+#include "base/log.h"
 namespace rampart {
 
 namespace {

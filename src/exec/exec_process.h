@@ -14,9 +14,9 @@
 #include <string_view>
 #include <vector>
 
-#include "error.h"
-#include "handles.h"
-
+#include "base/error.h"
+#include "base/fd.h"
+#include "base/handles_event.h"
 namespace rampart {
 
 struct ExecExit {

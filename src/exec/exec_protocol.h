@@ -7,9 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "alert.h"
-#include "config.h"
-
+#include "alert/alert.h"
+#include "config/config.h"
 namespace rampart {
 
 // Everything needed to run a script's add, and later its delete, without the alert: this is

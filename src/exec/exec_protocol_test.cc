@@ -1,5 +1,4 @@
-#include "exec_protocol.h"
-
+#include "exec/exec_protocol.h"
 #include <gtest/gtest.h>
 
 namespace rampart {

@@ -1,5 +1,4 @@
-#include "firewalld_backend.h"
-
+#include "firewalld/firewalld_backend.h"
 #include <sys/stat.h>
 #include <time.h>
 
@@ -14,10 +13,10 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "firewalld_rules.h"
-#include "handles.h"
-#include "log.h"
-
+#include "base/handles_bus.h"
+#include "base/handles_event.h"
+#include "base/log.h"
+#include "firewalld/firewalld_rules.h"
 namespace rampart {
 
 namespace {

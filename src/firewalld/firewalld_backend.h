@@ -11,11 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "backend.h"
-#include "config.h"
-#include "enforcer.h"
-#include "error.h"
-
+#include "base/error.h"
+#include "config/config.h"
+#include "core/backend.h"
+#include "core/enforcer.h"
 namespace rampart {
 
 struct FirewalldCounters {

@@ -1,5 +1,4 @@
-#include "firewalld_rules.h"
-
+#include "firewalld/firewalld_rules.h"
 #include <fmt/format.h>
 
 #include <algorithm>

@@ -8,9 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "address.h"
-#include "config.h"
-
+#include "base/address.h"
+#include "config/config.h"
 namespace rampart {
 
 // `rule family="ipv4" source address="192.0.2.7" drop` (ipv6 and prefixes alike).

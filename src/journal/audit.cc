@@ -1,13 +1,11 @@
-#include "audit.h"
-
+#include "journal/audit.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 
-#include "audit_ids.h"
-
+#include "journal/audit_ids.h"
 namespace rampart {
 
 namespace {

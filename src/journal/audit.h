@@ -13,13 +13,12 @@
 #include <string>
 #include <string_view>
 
-#include "audit_journal.h"
-#include "config.h"
-#include "error.h"
-#include "events.h"
-#include "handles.h"
-#include "log.h"
-
+#include "base/error.h"
+#include "base/handles_event.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "core/events.h"
+#include "journal/audit_journal.h"
 namespace rampart {
 
 // An event as one greppable line ("blocked 203.0.113.9 with firewall-drop for 600s (rule

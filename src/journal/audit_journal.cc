@@ -1,5 +1,4 @@
-#include "audit_journal.h"
-
+#include "journal/audit_journal.h"
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -7,8 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "log.h"
-
+#include "base/log.h"
 namespace rampart {
 
 namespace {

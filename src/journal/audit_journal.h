@@ -14,8 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "handles.h"
-
+#include "base/fd.h"
+#include "base/handles_event.h"
 namespace rampart {
 
 // One record in the native protocol: "NAME=value\n", or NAME, '\n', 64-bit little-endian

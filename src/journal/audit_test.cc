@@ -1,5 +1,4 @@
-#include "audit.h"
-
+#include "journal/audit.h"
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -9,8 +8,7 @@
 #include <map>
 #include <set>
 
-#include "audit_ids.h"
-
+#include "journal/audit_ids.h"
 namespace rampart {
 namespace {
 

@@ -1,12 +1,10 @@
-#include "journal_alert.h"
-
+#include "journal/journal_alert.h"
 #include <time.h>
 
 #include <array>
 #include <cerrno>
 
-#include "alert_internal.h"
-
+#include "alert/alert_internal.h"
 namespace rampart {
 
 namespace {

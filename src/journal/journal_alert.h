@@ -7,9 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "alert.h"
-#include "error.h"
-
+#include "alert/alert.h"
+#include "base/error.h"
 namespace rampart {
 
 // The fields of one entry that rampart reads. Reused between entries so that a backlog does

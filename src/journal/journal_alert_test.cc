@@ -1,5 +1,4 @@
-#include "journal_alert.h"
-
+#include "journal/journal_alert.h"
 #include <gtest/gtest.h>
 
 namespace rampart {

@@ -1,5 +1,4 @@
-#include "journal_input.h"
-
+#include "journal/journal_input.h"
 #include <fcntl.h>
 #include <time.h>
 #include <unistd.h>
@@ -11,9 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "atomic_file.h"
-#include "log.h"
-
+#include "base/atomic_file.h"
+#include "base/log.h"
 namespace rampart {
 
 namespace {

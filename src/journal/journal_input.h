@@ -13,12 +13,12 @@
 #include <string>
 #include <string_view>
 
-#include "alert.h"
-#include "config.h"
-#include "error.h"
-#include "handles.h"
-#include "journal_alert.h"
-
+#include "alert/alert.h"
+#include "base/error.h"
+#include "base/handles_event.h"
+#include "base/handles_journal.h"
+#include "config/config.h"
+#include "journal/journal_alert.h"
 namespace rampart {
 
 struct JournalCounters {

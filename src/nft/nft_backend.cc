@@ -1,8 +1,7 @@
 // The socket side of the nftables backend: sending transactions built by nft_batch.cc and
 // nft_ruleset.cc, reading every ack, turning refused messages into per-change rejections, and
 // dumping sets back into NftElements (nft_dump.cc).
-#include "nft_backend.h"
-
+#include "nft/nft_backend.h"
 #include <arpa/inet.h>  // before the linux/ headers, which clash with it otherwise
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
@@ -20,11 +19,10 @@
 #include <numeric>
 #include <unordered_map>
 
-#include "handles.h"
-#include "nft_batch.h"
-#include "nft_dump.h"
-#include "nft_ruleset.h"
-
+#include "base/handles_nft.h"
+#include "nft/nft_batch.h"
+#include "nft/nft_dump.h"
+#include "nft/nft_ruleset.h"
 namespace rampart {
 namespace {
 

@@ -10,9 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "backend.h"
-#include "error.h"
-
+#include "base/error.h"
+#include "core/backend.h"
 namespace rampart {
 
 // One element as the kernel reports it.

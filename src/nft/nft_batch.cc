@@ -1,5 +1,4 @@
-#include "nft_batch.h"
-
+#include "nft/nft_batch.h"
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
@@ -15,8 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "handles.h"
-
+#include "base/handles_nft.h"
 namespace rampart {
 
 std::string_view nft_set_name(NftSetKind kind) {

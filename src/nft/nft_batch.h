@@ -14,9 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "address.h"
-#include "backend.h"
-
+#include "base/address.h"
+#include "core/backend.h"
 namespace rampart {
 
 // The four sets rampart keeps in its table; hosts and prefixes live apart because only interval

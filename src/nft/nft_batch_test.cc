@@ -1,6 +1,5 @@
 // Builds nftables transactions and parses them back with libnftnl, no kernel needed.
-#include "nft_batch.h"
-
+#include "nft/nft_batch.h"
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <libmnl/libmnl.h>
@@ -15,10 +14,9 @@
 
 #include <numeric>
 
-#include "handles.h"
-#include "nft_dump.h"
-#include "nft_ruleset.h"
-
+#include "base/handles_nft.h"
+#include "nft/nft_dump.h"
+#include "nft/nft_ruleset.h"
 namespace rampart {
 namespace {
 

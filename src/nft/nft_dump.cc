@@ -1,5 +1,4 @@
-#include "nft_dump.h"
-
+#include "nft/nft_dump.h"
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter/nf_tables.h>
@@ -7,8 +6,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "handles.h"
-
+#include "base/handles_nft.h"
 namespace rampart {
 namespace {
 

@@ -7,9 +7,8 @@
 #include <optional>
 #include <vector>
 
-#include "nft_backend.h"
-#include "nft_batch.h"
-
+#include "nft/nft_backend.h"
+#include "nft/nft_batch.h"
 namespace rampart {
 
 class NftElementCollector {

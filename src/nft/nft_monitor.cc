@@ -1,5 +1,4 @@
-#include "nft_monitor.h"
-
+#include "nft/nft_monitor.h"
 #include <arpa/inet.h>  // before the linux/ headers, which clash with it otherwise
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -12,10 +11,10 @@
 #include <cstring>
 #include <utility>
 
-#include "handles.h"
-#include "log.h"
-#include "nft_batch.h"
-
+#include "base/handles_event.h"
+#include "base/handles_nft.h"
+#include "base/log.h"
+#include "nft/nft_batch.h"
 namespace rampart {
 namespace {
 

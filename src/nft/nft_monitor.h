@@ -16,10 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "error.h"
-#include "nft_backend.h"
-#include "nft_dump.h"
-
+#include "base/error.h"
+#include "nft/nft_backend.h"
+#include "nft/nft_dump.h"
 namespace rampart {
 
 // What one transaction of someone else did to our table.

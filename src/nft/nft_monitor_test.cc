@@ -1,7 +1,6 @@
 // Feeds nftables notifications, built as the kernel sends them, to the change tracker: no
 // kernel needed.
-#include "nft_monitor.h"
-
+#include "nft/nft_monitor.h"
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <libmnl/libmnl.h>
@@ -10,9 +9,8 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
-#include "handles.h"
-#include "nft_batch.h"
-
+#include "base/handles_nft.h"
+#include "nft/nft_batch.h"
 namespace rampart {
 namespace {
 

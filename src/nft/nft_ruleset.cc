@@ -1,5 +1,4 @@
-#include "nft_ruleset.h"
-
+#include "nft/nft_ruleset.h"
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
@@ -14,8 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "handles.h"
-
+#include "base/handles_nft.h"
 namespace rampart {
 namespace {
 

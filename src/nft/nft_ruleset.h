@@ -6,8 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include "nft_batch.h"
-
+#include "nft/nft_batch.h"
 namespace rampart {
 
 // The base chains, in the order they are created.

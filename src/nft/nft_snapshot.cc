@@ -1,5 +1,4 @@
-#include "nft_snapshot.h"
-
+#include "nft/nft_snapshot.h"
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <systemd/sd-id128.h>
@@ -8,9 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "atomic_file.h"
-#include "handles.h"
-
+#include "base/atomic_file.h"
+#include "base/fd.h"
 namespace rampart {
 
 std::string nft_snapshot_path(const std::string& state_directory) {

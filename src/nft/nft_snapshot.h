@@ -6,9 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "block_snapshot.h"
-#include "error.h"
-
+#include "base/error.h"
+#include "table/block_snapshot.h"
 namespace rampart {
 
 std::string nft_snapshot_path(const std::string& state_directory);

@@ -1,5 +1,4 @@
-#include "block_snapshot.h"
-
+#include "table/block_snapshot.h"
 #include <cstring>
 
 namespace rampart {

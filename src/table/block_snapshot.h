@@ -15,9 +15,8 @@
 #include <string_view>
 #include <vector>
 
-#include "address.h"
-#include "error.h"
-
+#include "base/address.h"
+#include "base/error.h"
 namespace rampart {
 
 // Where and when the snapshot was taken.

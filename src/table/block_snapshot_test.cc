@@ -1,5 +1,4 @@
-#include "block_snapshot.h"
-
+#include "table/block_snapshot.h"
 #include <gtest/gtest.h>
 
 namespace rampart {

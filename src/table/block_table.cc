@@ -1,5 +1,4 @@
-#include "block_table.h"
-
+#include "table/block_table.h"
 #include <algorithm>
 
 namespace rampart {

@@ -12,9 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "address.h"
-#include "config.h"
-
+#include "base/address.h"
+#include "config/config.h"
 namespace rampart {
 
 // Commands are referred to by a stable id (interned name) so a config reload that reorders

@@ -1,5 +1,4 @@
-#include "pending_index.h"
-
+#include "table/pending_index.h"
 namespace rampart {
 
 size_t PendingIndex::hash(const BlockKey& key) {

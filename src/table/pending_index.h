@@ -9,8 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "block_table.h"
-
+#include "table/block_table.h"
 namespace rampart {
 
 class PendingIndex {

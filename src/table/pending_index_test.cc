@@ -1,5 +1,4 @@
-#include "pending_index.h"
-
+#include "table/pending_index.h"
 #include <gtest/gtest.h>
 
 #include <map>

@@ -1,5 +1,4 @@
-#include "state_store.h"
-
+#include "state/state_store.h"
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,5 +1,4 @@
-#include "address.h"
-
+#include "base/address.h"
 #include <arpa/inet.h>
 
 #include <bit>

@@ -5,8 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "error.h"
-
+#include "base/error.h"
 namespace rampart {
 
 // On failure the temporary file is removed and `path` is untouched.

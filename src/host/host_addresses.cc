@@ -1,5 +1,4 @@
-#include "host_addresses.h"
-
+#include "host/host_addresses.h"
 #include <ifaddrs.h>
 #include <netinet/in.h>
 

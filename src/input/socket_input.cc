@@ -1,5 +1,4 @@
-#include "socket_input.h"
-
+#include "input/socket_input.h"
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -8,11 +8,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "address.h"
-#include "backend.h"
-#include "clock.h"
-#include "error.h"
-
+#include "base/address.h"
+#include "base/error.h"
+#include "core/backend.h"
+#include "core/clock.h"
 namespace rampart {
 
 class StateStore;

@@ -4,9 +4,8 @@
 
 #include <vector>
 
-#include "address.h"
-#include "error.h"
-
+#include "base/address.h"
+#include "base/error.h"
 namespace rampart {
 
 // Every IPv4 and IPv6 address on every interface of the current network namespace, as hosts

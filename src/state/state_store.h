@@ -27,13 +27,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "address.h"
-#include "config.h"
-#include "error.h"
-#include "exec_protocol.h"
-#include "handles.h"
-#include "log.h"
-
+#include "base/address.h"
+#include "base/error.h"
+#include "base/fd.h"
+#include "base/handles_event.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "exec/exec_protocol.h"
 namespace rampart {
 
 // A block's undo, written before the block's action starts.

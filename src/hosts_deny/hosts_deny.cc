@@ -1,5 +1,4 @@
-#include "hosts_deny.h"
-
+#include "hosts_deny/hosts_deny.h"
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -11,11 +10,10 @@
 #include <cstring>
 #include <thread>
 
-#include "enforcer.h"
-#include "handles.h"
-#include "log.h"
-#include "state_store.h"
-
+#include "base/fd.h"
+#include "base/log.h"
+#include "core/enforcer.h"
+#include "state/state_store.h"
 namespace rampart {
 
 namespace {

@@ -1,5 +1,4 @@
-#include "state_store.h"
-
+#include "state/state_store.h"
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -11,8 +10,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "log.h"
-
+#include "base/log.h"
 namespace rampart {
 
 namespace {

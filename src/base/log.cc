@@ -1,5 +1,4 @@
-#include "log.h"
-
+#include "base/log.h"
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -1,15 +1,13 @@
 // The host's own addresses are never blocked, and the enforcer's recovery paths (resync after
 // a flushed firewall, forget after an external delete), without a kernel or a bus.
-#include "host_addresses.h"
-
+#include "host/host_addresses.h"
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cerrno>
 
-#include "enforcer.h"
-#include "enforcer_fakes.h"
-
+#include "core/enforcer.h"
+#include "core/enforcer_fakes.h"
 namespace rampart {
 namespace {
 

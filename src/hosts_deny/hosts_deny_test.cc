@@ -1,5 +1,4 @@
-#include "hosts_deny.h"
-
+#include "hosts_deny/hosts_deny.h"
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -7,9 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "enforcer.h"
-#include "state_store.h"
-
+#include "core/enforcer.h"
+#include "state/state_store.h"
 namespace rampart {
 namespace {
 

@@ -1,13 +1,11 @@
-#include "atomic_file.h"
-
+#include "base/atomic_file.h"
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
-#include "handles.h"
-
+#include "base/fd.h"
 namespace rampart {
 
 Result<void> write_file_atomically(const std::string& path, std::string_view content) {
