@@ -1,5 +1,4 @@
-// rampartd's setup, inputs and loop (the nftables side is in daemon_nft.cc, the stats line
-// and status in daemon_status.cc).
+// rampartd's setup, inputs and loop (the stats line and status are in daemon_status.cc).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,7 +90,11 @@ Result<void> Daemon::Impl::setup() {
              to_firewalld ? "; firewall-drop goes to firewalld" : "");
   }
   if (!options.dry_run && !to_firewalld) {
-    if (auto r = setup_nft(); !r) return r;
+    auto opened = NftFirewall::open(event.get(), enforcer_, clock,
+                                    {config->settings.nft_table, config->settings.state_directory},
+                                    {[this] { commit(); }, [this] { arm_expiry(); }});
+    if (!opened) return std::unexpected(opened.error());
+    nft = std::move(*opened);
   }
   if (firewall) enforcer_.set_backend(CommandKind::Firewall, firewall.get());
   if (!options.dry_run)

@@ -1,5 +1,5 @@
-// rampartd's wiring, shared by daemon.cc (setup, inputs, the loop), daemon_nft.cc (the
-// nftables backend's start, snapshot and repairs) and daemon_status.cc (stats and status).
+// rampartd's wiring, shared by daemon.cc (setup, inputs, the loop) and daemon_status.cc
+// (stats and status).
 // Private to the daemon: nothing outside src/daemon*.cc includes it.
 #pragma once
 
@@ -25,10 +25,8 @@
 #include "input/socket_input.h"
 #include "journal/audit.h"
 #include "journal/journal_input.h"
-#include "nft/nft_backend.h"
-#include "nft/nft_monitor.h"
+#include "nft/nft_firewall.h"
 #include "state/state_store.h"
-#include "table/block_snapshot.h"
 namespace rampart {
 
 // Hands every event to each sink: the log, the D-Bus signals.
@@ -41,17 +39,6 @@ class FanoutSink final : public EventSink {
 
  private:
   std::vector<EventSink*> sinks_;
-};
-
-class NftFirewall final : public Backend {
- public:
-  explicit NftFirewall(NftBackend& nft) : nft_(nft) {}
-  std::string_view name() const override { return "nftables"; }
-  bool expires_by_itself() const override { return true; }
-  ApplyResult apply(std::span<const Change> changes) override { return nft_.apply(changes); }
-
- private:
-  NftBackend& nft_;
 };
 
 // --dry-run: decide and log, touch no firewall.
@@ -83,11 +70,8 @@ struct Daemon::Impl final : Control {
   EventSourcePtr commit_source, expiry_timer, status_timer, log_flush;
   EventSourcePtr sigterm, sigint, sighup, sigusr1;
 
-  std::unique_ptr<NftBackend> nft;
-  std::unique_ptr<NftMonitor> nft_monitor;  // others' changes to our table
-  EventSourcePtr repair_timer;
-  uint64_t nft_repairs = 0;
-  std::unique_ptr<Backend> firewall;
+  std::unique_ptr<NftFirewall> nft;
+  std::unique_ptr<Backend> firewall;            // --dry-run
   std::unique_ptr<FirewalldBackend> firewalld;  // firewall-drop here too when it is the choice
   // Undo actions and offender counts in <state_directory>; exec scripts and hosts.deny lines.
   std::unique_ptr<StateStore> state;
@@ -105,7 +89,6 @@ struct Daemon::Impl final : Control {
   std::string last_status;
 
   Result<void> setup();
-  Result<void> setup_nft();
   Result<void> setup_state();
   void on_line(std::string_view line);
   void reject(std::string_view why, std::string_view sample);
@@ -115,11 +98,6 @@ struct Daemon::Impl final : Control {
   Result<void> reload() override;
   void log_stats();
   void read_host_addresses_now();
-  void repair_ruleset();
-  void verify_ruleset();
-  std::optional<BlockSnapshot> take_snapshot();
-  void save_snapshot();
-  void elements_deleted(const std::vector<NftElement>& elements);
 
   // Control, for the D-Bus API.
   Enforcer& enforcer() override { return enforcer_; }
@@ -148,10 +126,6 @@ struct Daemon::Impl final : Control {
     self->commit();
     return 0;
   }
-  static int on_repair(sd_event_source*, uint64_t, void* u) {
-    static_cast<Impl*>(u)->repair_ruleset();
-    return 0;
-  }
   static int on_status(sd_event_source* s, uint64_t usec, void* u) {
     static_cast<Impl*>(u)->update_status();
     sd_event_source_set_time(s, usec + 1000000);
@@ -169,7 +143,7 @@ struct Daemon::Impl final : Control {
       default:
         sd_notify(0, "STOPPING=1");
         self->commit();
-        self->save_snapshot();
+        if (self->nft) self->nft->stop();
         log_info("stopping on signal {}; blocks stay in the kernel with their timeouts",
                  si->ssi_signo);
         self->log_stats();

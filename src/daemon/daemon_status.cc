@@ -7,17 +7,14 @@ void Daemon::Impl::log_stats() {
   const auto& c = enforcer_.counters();
   std::string nft_stats;
   if (nft) {
-    const auto& n = nft->counters();
+    const NftFirewallCounters n = nft->counters();
     nft_stats = fmt::format(
         " nft_batches={} nft_messages={} nft_elements={} nft_rejected={} "
-        "nft_resends={}",
-        n.batches, n.messages, n.elements, n.rejected, n.resends);
-    if (nft_monitor)
-      nft_stats += fmt::format(
-          " nft_repairs={} nft_external_deletes={} nft_notify_overruns={} nft_quiet={} "
-          "nft_unsure={}",
-          nft_repairs, nft_monitor->counters().elements_deleted, nft_monitor->counters().overruns,
-          n.quiet, nft_monitor->counters().unsure);
+        "nft_resends={} nft_repairs={} nft_external_deletes={} nft_notify_overruns={} "
+        "nft_quiet={} nft_unsure={}",
+        n.kernel.batches, n.kernel.messages, n.kernel.elements, n.kernel.rejected, n.kernel.resends,
+        n.repairs, n.monitor.elements_deleted, n.monitor.overruns, n.kernel.quiet,
+        n.monitor.unsure);
   }
   if (firewalld) {
     const auto& f = firewalld->counters();

@@ -1,9 +1,12 @@
-// The nftables backend in the daemon: opening it (from a snapshot or a dump of the sets), the
+// The nftables firewall's lifecycle: opening it (from a snapshot or a dump of the sets), the
 // snapshot at a clean stop, and repairs when someone else changes the ruleset.
+#include "nft/nft_firewall.h"
+
 #include <charconv>
 #include <unordered_set>
 
-#include "daemon/daemon_impl.h"
+#include "base/handles_event.h"
+#include "base/log.h"
 #include "nft/nft_snapshot.h"
 namespace rampart {
 namespace {
@@ -35,55 +38,80 @@ std::vector<RestoredBlock> restored_from(const std::vector<NftElement>& elements
 
 }  // namespace
 
-Result<void> Daemon::Impl::setup_nft() {
-  auto opened = NftBackend::open(config->settings.nft_table);
+struct NftFirewall::Impl {
+  Impl(sd_event* e, Enforcer& enf, const Clock& c, Options o, Hooks h)
+      : event(e), enforcer(enf), clock(c), options(std::move(o)), hooks(std::move(h)) {}
+
+  sd_event* event;
+  Enforcer& enforcer;
+  const Clock& clock;
+  Options options;
+  Hooks hooks;
+  std::unique_ptr<NftBackend> nft;
+  std::unique_ptr<NftMonitor> monitor;  // others' changes to our table
+  EventSourcePtr repair_timer;
+  uint64_t repairs = 0;
+
+  Result<void> start(NftFirewall* self);
+  std::optional<BlockSnapshot> take_snapshot();
+  void save_snapshot();
+  void repair();
+  void verify();
+  void elements_deleted(const std::vector<NftElement>& elements);
+
+  static int on_repair(sd_event_source*, uint64_t, void* u) {
+    static_cast<Impl*>(u)->repair();
+    return 0;
+  }
+};
+
+Result<void> NftFirewall::Impl::start(NftFirewall* self) {
+  auto opened = NftBackend::open(options.table);
   if (!opened) return std::unexpected(opened.error());
   nft = std::move(*opened);
   // Before anything of ours moves the generation on.
   std::optional<BlockSnapshot> snapshot = take_snapshot();
   if (auto r = nft->ensure_ruleset(); !r) return std::unexpected(r.error());
-  firewall = std::make_unique<NftFirewall>(*nft);
-  enforcer_.set_backend(CommandKind::Firewall, firewall.get());
+  enforcer.set_backend(CommandKind::Firewall, self);
   if (snapshot) {
-    enforcer_.restore(CommandKind::Firewall, *snapshot);
+    enforcer.restore(CommandKind::Firewall, *snapshot);
   } else {
     auto elements = nft->dump();
     if (!elements) return std::unexpected(elements.error());
-    enforcer_.restore(CommandKind::Firewall, restored_from(*elements));
+    enforcer.restore(CommandKind::Firewall, restored_from(*elements));
   }
-  auto monitor =
-      NftMonitor::open(event.get(), nft->table(), nft->portid(),
-                       {[this] { repair_ruleset(); },
+  auto watching =
+      NftMonitor::open(event, nft->table(), nft->portid(),
+                       {[this] { repair(); },
                         [this](const std::vector<NftElement>& gone) { elements_deleted(gone); },
-                        [this] { verify_ruleset(); }});
-  if (!monitor) return std::unexpected(monitor.error());
-  nft_monitor = std::move(*monitor);
+                        [this] { verify(); }});
+  if (!watching) return std::unexpected(watching.error());
+  monitor = std::move(*watching);
   // Subscribed: every later transaction is either notified or moves the generation on.
-  if (auto gen = nft->generation()) nft_monitor->set_generation(*gen);
-  nft->set_listener(nft_monitor.get(), kQuietTransaction);
+  if (auto gen = nft->generation()) monitor->set_generation(*gen);
+  nft->set_listener(monitor.get(), kQuietTransaction);
   return {};
 }
 
 // Someone flushed the ruleset or deleted (part of) our table: rebuild it and put back every
 // live block with its remaining time. Blocks whose elements survived are not sent again.
-void Daemon::Impl::repair_ruleset() {
+void NftFirewall::Impl::repair() {
   uint64_t start = clock.monotonic_us();
   if (auto r = nft->ensure_ruleset(); !r) {
     log_error("cannot re-create table inet {}: {}; retrying in 1 s", nft->table(),
               r.error().message);
     sd_event_source* s = nullptr;
-    if (sd_event_add_time_relative(event.get(), &s, CLOCK_MONOTONIC, 1000000, 0, on_repair, this) >=
-        0)
+    if (sd_event_add_time_relative(event, &s, CLOCK_MONOTONIC, 1000000, 0, on_repair, this) >= 0)
       repair_timer.reset(s);
     return;
   }
   std::unordered_set<Address, AddressHash> present;
   if (auto elements = nft->dump())
     for (const auto& e : *elements) present.insert(e.address);
-  size_t queued = enforcer_.resync(CommandKind::Firewall,
-                                   [&](const Address& a) { return present.contains(a); });
-  commit();
-  ++nft_repairs;
+  size_t queued =
+      enforcer.resync(CommandKind::Firewall, [&](const Address& a) { return present.contains(a); });
+  hooks.commit();
+  ++repairs;
   log_warning(
       "table inet {} was removed or changed by someone else: re-created it and re-added "
       "{} blocks in {} ms",
@@ -93,8 +121,8 @@ void Daemon::Impl::repair_ruleset() {
 // The blocks saved at the last clean stop, when nothing can have changed since (see
 // block_snapshot.h): a million of them load in a fraction of the time the kernel takes to dump
 // them.
-std::optional<BlockSnapshot> Daemon::Impl::take_snapshot() {
-  const std::string path = nft_snapshot_path(config->settings.state_directory);
+std::optional<BlockSnapshot> NftFirewall::Impl::take_snapshot() {
+  const std::string path = nft_snapshot_path(options.state_directory);
   auto gen = nft->generation();
   if (!gen) {
     log_warning("{}; reading the blocks from the kernel", gen.error().message);
@@ -112,9 +140,9 @@ std::optional<BlockSnapshot> Daemon::Impl::take_snapshot() {
 }
 
 // At a clean stop, after the last commit: what the kernel holds is exactly the table.
-void Daemon::Impl::save_snapshot() {
-  if (!nft || !nft_monitor || !firewall) return;
-  auto gen = nft_monitor->settled_generation();
+void NftFirewall::Impl::save_snapshot() {
+  if (!monitor) return;
+  auto gen = monitor->settled_generation();
   if (!gen) {
     log_info("not saving a block snapshot: nftables changes are still being handled");
     return;
@@ -125,9 +153,9 @@ void Daemon::Impl::save_snapshot() {
     return;
   }
   uint64_t start = clock.monotonic_us();
-  BlockSnapshot snapshot = enforcer_.snapshot(CommandKind::Firewall);
+  BlockSnapshot snapshot = enforcer.snapshot(CommandKind::Firewall);
   snapshot.origin = std::move(*origin);
-  const std::string path = nft_snapshot_path(config->settings.state_directory);
+  const std::string path = nft_snapshot_path(options.state_directory);
   if (auto r = save_nft_snapshot(path, snapshot); !r) {
     log_warning("{}; the next start reads the blocks from the kernel", r.error().message);
     return;
@@ -140,15 +168,52 @@ void Daemon::Impl::save_snapshot() {
 // transaction of ours). Most such changes are other tables'; ours is rebuilt only if it is
 // gone. An element an administrator deleted in that gap stays in rampart's view until it
 // expires: finding it would take a dump of the sets, which is too slow at this scale.
-void Daemon::Impl::verify_ruleset() {
+void NftFirewall::Impl::verify() {
   auto present = nft->ruleset_present();
   if (present && *present) return;  // counted as nft_unsure in the stats line
-  repair_ruleset();
+  repair();
 }
 
-void Daemon::Impl::elements_deleted(const std::vector<NftElement>& elements) {
-  for (const auto& e : elements) enforcer_.forget(CommandKind::Firewall, e.address);
-  arm_expiry();
+void NftFirewall::Impl::elements_deleted(const std::vector<NftElement>& elements) {
+  for (const auto& e : elements) enforcer.forget(CommandKind::Firewall, e.address);
+  hooks.changed();
+}
+
+Result<std::unique_ptr<NftFirewall>> NftFirewall::open(sd_event* event, Enforcer& enforcer,
+                                                       const Clock& clock, Options options,
+                                                       Hooks hooks) {
+  auto impl = std::make_unique<Impl>(event, enforcer, clock, std::move(options), std::move(hooks));
+  std::unique_ptr<NftFirewall> self(new NftFirewall(std::move(impl)));
+  if (auto r = self->impl_->start(self.get()); !r) {
+    // Nothing may keep pointing at a firewall that failed to open.
+    if (enforcer.backend(CommandKind::Firewall) == self.get())
+      enforcer.set_backend(CommandKind::Firewall, nullptr);
+    return std::unexpected(r.error());
+  }
+  return self;
+}
+
+NftFirewall::NftFirewall(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+NftFirewall::~NftFirewall() = default;
+
+ApplyResult NftFirewall::apply(std::span<const Change> changes) {
+  return impl_->nft->apply(changes);
+}
+
+void NftFirewall::stop() {
+  impl_->save_snapshot();
+}
+
+NftFirewallCounters NftFirewall::counters() const {
+  NftFirewallCounters c;
+  c.kernel = impl_->nft->counters();
+  if (impl_->monitor) c.monitor = impl_->monitor->counters();
+  c.repairs = impl_->repairs;
+  return c;
+}
+
+const std::string& NftFirewall::table() const {
+  return impl_->options.table;
 }
 
 }  // namespace rampart
