@@ -196,13 +196,22 @@ TEST(ConfigXml, ElementOutsideOssecConfigIsWarned) {
   EXPECT_EQ(config.settings.max_blocks, 1000000u);
 }
 
-TEST(ConfigXml, MismatchedTagIsWarnedAndLoaded) {
-  auto config = parse_ok(conf(std::string(kFirewallDrop) +
-                              "<active-response><command>firewall-drop</command>\n"
-                              "<level>10</levl><location>local</location></active-response>\n"));
-  ASSERT_FALSE(config.warnings.empty());
-  EXPECT_THAT(config.warnings[0], ::testing::StartsWith("t.conf:4: XML: Opening and ending tag"));
-  EXPECT_EQ(config.responses.size(), 1u);
+TEST(ConfigXml, MismatchedTagIsAnError) {
+  // The Wazuh documentation's own example; OSSEC and Wazuh refuse it.
+  std::string error = parse_error(
+      conf("<command>\n<name>firewall-drop</command>\n<executable>firewall-drop</executable>\n"
+           "</command>\n"));
+  EXPECT_THAT(error, ::testing::StartsWith("t.conf:3: <name> (opened on line 3) is closed by "
+                                           "</command>; OSSEC and Wazuh refuse this file too; "
+                                           "close it with </name>"));
+  EXPECT_THAT(parse_error(with_response("<command>firewall-drop</command>\n<level>10</levl>")),
+              HasSubstr("t.conf:4: <level> (opened on line 4) is closed by </levl>"));
+}
+
+TEST(ConfigXml, UnclosedInnerElementIsAnError) {
+  EXPECT_THAT(parse_error(conf("<active-response><command>firewall-drop</command>\n")),
+              HasSubstr("t.conf:3: <active-response> (opened on line 2) is closed by "
+                        "</ossec_config>"));
 }
 
 TEST(ConfigXml, UnclosedRootIsWarned) {

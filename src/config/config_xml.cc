@@ -76,6 +76,15 @@ void on_xml_error(void* user_data, xmlErrorPtr error) {
                                                  *sink->filename, error->int1, open, open));
     return;
   }
+  if (error->code == XML_ERR_TAG_NAME_MISMATCH) {
+    // <name>firewall-drop</command>: OSSEC and Wazuh refuse the file, and a guess at what was
+    // meant could bind the wrong command, so rampart refuses it too.
+    sink->diag->errors.push_back(
+        fmt::format("{}:{}: <{}> (opened on line {}) is closed by </{}>; OSSEC and Wazuh refuse "
+                    "this file too; close it with </{}>",
+                    *sink->filename, error->line, open, error->int1, close, open));
+    return;
+  }
   if (error->code == XML_ERR_DOCUMENT_END) {
     if (!sink->truncated)
       sink->diag->errors.push_back(
