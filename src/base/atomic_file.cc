@@ -11,10 +11,10 @@ namespace rampart {
 Result<void> write_file_atomically(const std::string& path, std::string_view content) {
   std::string tmp = path + ".tmp";
   Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd) return fail(errno, "cannot create {}: {}", tmp, strerror(errno));
+  if (!fd) return fail_errno(errno, "cannot create {}", tmp);
   auto give_up = [&](int e, std::string_view what) {
     unlink(tmp.c_str());
-    return fail(e, "cannot {} {}: {}", what, tmp, strerror(e));
+    return fail_errno(e, "cannot {} {}", what, tmp);
   };
   for (size_t off = 0; off < content.size();) {
     ssize_t n = write(fd.get(), content.data() + off, content.size() - off);

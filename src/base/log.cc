@@ -12,6 +12,8 @@ namespace {
 bool g_journal = false;
 LogLevel g_max = LogLevel::Info;
 
+}  // namespace
+
 // systemd sets JOURNAL_STREAM=dev:ino when stderr is connected to the journal.
 bool stderr_is_journal() {
   const char* e = getenv("JOURNAL_STREAM");
@@ -22,8 +24,6 @@ bool stderr_is_journal() {
   if (fstat(STDERR_FILENO, &st) != 0) return false;
   return st.st_dev == dev && st.st_ino == ino;
 }
-
-}  // namespace
 
 void log_init() {
   g_journal = stderr_is_journal();

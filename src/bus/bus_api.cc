@@ -9,15 +9,6 @@ namespace rampart {
 namespace {
 
 constexpr const char* kInvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";
-constexpr const char* kNotBlocked = "org.rampart1.Error.NotBlocked";
-constexpr const char* kAllowlisted = "org.rampart1.Error.Allowlisted";
-constexpr const char* kTooManyBlocks = "org.rampart1.Error.TooManyBlocks";
-constexpr const char* kInvalidConfig = "org.rampart1.Error.InvalidConfig";
-constexpr const char* kBackendFailed = "org.rampart1.Error.BackendFailed";
-
-constexpr const char* kManageBlocks = "org.rampart1.manage-blocks";
-constexpr const char* kSubmitAlerts = "org.rampart1.submit-alerts";
-constexpr const char* kReload = "org.rampart1.reload";
 
 // The enforcer speaks errno; callers get the documented D-Bus error names.
 const char* error_name(int code) {
@@ -25,11 +16,11 @@ const char* error_name(int code) {
     case EINVAL:
       return kInvalidArgs;
     case EPERM:
-      return kAllowlisted;  // allowlisted, or never blockable (loopback, multicast...)
+      return kErrorAllowlisted;  // allowlisted, or never blockable (loopback, multicast...)
     case ENOENT:
-      return kNotBlocked;
+      return kErrorNotBlocked;
     case ENOSPC:
-      return kTooManyBlocks;
+      return kErrorTooManyBlocks;
     case ENOTSUP:
       return "org.freedesktop.DBus.Error.NotSupported";
     default:
@@ -138,7 +129,7 @@ Result<std::unique_ptr<BusApi>> BusApi::open(sd_event* event, Control& control) 
   sd_bus* raw = nullptr;
   if (int r = sd_bus_open_system(&raw); r < 0) {
     log_warning("the system bus is not reachable ({}); running without the D-Bus API",
-                strerror(-r));
+                errno_text(r));
     return nullptr;
   }
   BusPtr bus(raw);
@@ -149,14 +140,14 @@ Result<std::unique_ptr<BusApi>> BusApi::open(sd_event* event, Control& control) 
   sd_bus_slot* slot = nullptr;
   if (int r = sd_bus_add_object_vtable(b, &slot, kBusPath, kBusInterface, kVtable, api.get());
       r < 0)
-    return fail(-r, "cannot publish {} on the system bus: {}", kBusPath, strerror(-r));
+    return fail_errno(r, "cannot publish {} on the system bus", kBusPath);
   api->object_slot_.reset(slot);
   if (int r = sd_bus_attach_event(b, event, SD_EVENT_PRIORITY_NORMAL); r < 0)
-    return fail(-r, "cannot attach the system bus to the event loop: {}", strerror(-r));
+    return fail_errno(r, "cannot attach the system bus to the event loop");
 
   sd_event_source* s = nullptr;
   if (int r = sd_event_add_defer(event, &s, on_after_commit, api.get()); r < 0)
-    return fail(-r, "sd_event_add_defer: {}", strerror(-r));
+    return fail_errno(r, "sd_event_add_defer");
   api->after_commit_source_.reset(s);
   // The daemon commits at IDLE priority; replies to changes go out right after that.
   sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE + 1);
@@ -164,7 +155,7 @@ Result<std::unique_ptr<BusApi>> BusApi::open(sd_event* event, Control& control) 
   if (int r = sd_event_add_time(event, &s, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_properties_timer,
                                 api.get());
       r < 0)
-    return fail(-r, "cannot add the D-Bus properties timer: {}", strerror(-r));
+    return fail_errno(r, "cannot add the D-Bus properties timer");
   api->properties_timer_.reset(s);
   sd_event_source_set_enabled(s, SD_EVENT_OFF);
   api->announced_active_ = control.enforcer().active();
@@ -178,7 +169,7 @@ Result<std::unique_ptr<BusApi>> BusApi::open(sd_event* event, Control& control) 
                   "the system bus does not allow this process to own {}: is {} "
                   "installed in /usr/share/dbus-1/system.d and is rampartd running as root?",
                   kBusName, "org.rampart1.conf");
-    log_warning("the system bus is not usable ({}); running without the D-Bus API", strerror(-r));
+    log_warning("the system bus is not usable ({}); running without the D-Bus API", errno_text(r));
     return nullptr;
   }
   log_info("D-Bus API ready: {} on the system bus", kBusName);
@@ -259,7 +250,7 @@ int BusApi::authorized(sd_bus_message* call, const char* action, const char* wha
                             });
   if (r < 0)
     return sd_bus_error_setf(error, "org.freedesktop.DBus.Error.AccessDenied",
-                             "Access denied: cannot check authorisation: %s", strerror(-r));
+                             "Access denied: cannot check authorisation: %s", errno_text(r));
   return 1;  // answered once polkit has spoken
 }
 
@@ -341,7 +332,8 @@ int BusApi::method_get(sd_bus_message* m, void* u, sd_bus_error* e) {
   auto address = parse_address(text, e);
   if (!address) return -EINVAL;
   auto v = static_cast<BusApi*>(u)->control_.enforcer().get(*address);
-  if (!v) return sd_bus_error_setf(e, kNotBlocked, "%s is not blocked", address->str().c_str());
+  if (!v)
+    return sd_bus_error_setf(e, kErrorNotBlocked, "%s is not blocked", address->str().c_str());
   return sd_bus_reply_method_return(m, "(sstuss)", v->address.str().c_str(), v->command.c_str(),
                                     v->expiry_realtime_us, v->rule_id, v->reason.c_str(),
                                     v->backend.c_str());
@@ -365,7 +357,7 @@ int BusApi::method_block(sd_bus_message* m, void* u, sd_bus_error* e) {
     return sd_bus_error_set(e, kInvalidArgs,
                             "the timeout is longer than ten years; use 0 for no timeout");
   return self->authorized(
-      m, kManageBlocks, "blocking addresses",
+      m, kActionManageBlocks, "blocking addresses",
       [self, a = *address, timeout, why = std::string(*reason)](sd_bus_message* call,
                                                                 uint32_t uid) {
         auto r = self->control_.enforcer().block(a, timeout, why, uid);
@@ -377,7 +369,7 @@ int BusApi::method_block(sd_bus_message* m, void* u, sd_bus_error* e) {
         self->after_commit([self, a, call = BusMessagePtr(sd_bus_message_ref(call))] {
           // The kernel may have refused what the table accepted (the log says why).
           if (!self->control_.enforcer().get(a))
-            reply_error(call.get(), kBackendFailed,
+            reply_error(call.get(), kErrorBackendFailed,
                         fmt::format("the firewall backend refused to block {}; see rampartd's log",
                                     a.str()));
           else
@@ -394,7 +386,7 @@ int BusApi::method_unblock(sd_bus_message* m, void* u, sd_bus_error* e) {
   auto address = parse_address(text, e);
   if (!address) return -EINVAL;
   return self->authorized(
-      m, kManageBlocks, "unblocking addresses",
+      m, kActionManageBlocks, "unblocking addresses",
       [self, a = *address](sd_bus_message* call, uint32_t uid) {
         if (auto r = self->control_.enforcer().unblock(a, uid); !r) {
           reply_error(call, error_name(r.error().code), r.error().message);
@@ -411,7 +403,7 @@ int BusApi::method_unblock(sd_bus_message* m, void* u, sd_bus_error* e) {
 int BusApi::method_flush(sd_bus_message* m, void* u, sd_bus_error* e) {
   auto* self = static_cast<BusApi*>(u);
   return self->authorized(
-      m, kManageBlocks, "flushing all blocks",
+      m, kActionManageBlocks, "flushing all blocks",
       [self](sd_bus_message* call, uint32_t uid) {
         auto n = static_cast<uint32_t>(self->control_.enforcer().flush(uid));
         self->control_.commit_soon();
@@ -429,7 +421,7 @@ int BusApi::method_submit(sd_bus_message* m, void* u, sd_bus_error* e) {
   auto alert = checked_text(text, kMaxAlertBytes, "alert", e);
   if (!alert) return -EINVAL;
   return self->authorized(
-      m, kSubmitAlerts, "submitting alerts",
+      m, kActionSubmitAlerts, "submitting alerts",
       [self, line = std::string(*alert)](sd_bus_message* call, uint32_t) {
         auto fired = self->control_.submit_alert(line);
         if (!fired) {
@@ -464,11 +456,11 @@ int BusApi::method_explain(sd_bus_message* m, void* u, sd_bus_error* e) {
 int BusApi::method_reload(sd_bus_message* m, void* u, sd_bus_error* e) {
   auto* self = static_cast<BusApi*>(u);
   return self->authorized(
-      m, kReload, "reloading the configuration",
+      m, kActionReload, "reloading the configuration",
       [self](sd_bus_message* call, uint32_t uid) {
         log_info("reload requested over D-Bus by uid {}", uid);
         if (auto r = self->control_.reload(); !r) {
-          reply_error(call, kInvalidConfig, r.error().message);
+          reply_error(call, kErrorInvalidConfig, r.error().message);
           return;
         }
         sd_bus_reply_method_return(call, "");

@@ -15,14 +15,11 @@
 #include "base/error.h"
 #include "base/handles_bus.h"
 #include "base/handles_event.h"
+#include "bus/bus_names.h"
 #include "bus/bus_polkit.h"
 #include "core/control.h"
 #include "core/events.h"
 namespace rampart {
-
-inline constexpr const char* kBusName = "org.rampart1";
-inline constexpr const char* kBusPath = "/org/rampart1";
-inline constexpr const char* kBusInterface = "org.rampart1.Manager";
 
 // Limits on what a caller may send, so a bad client cannot make the daemon chew on megabytes.
 inline constexpr size_t kMaxAlertBytes = 64 * 1024;

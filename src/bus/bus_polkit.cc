@@ -64,7 +64,7 @@ int BusAuthorizer::on_uid(sd_bus_message* reply, void* userdata, sd_bus_error*) 
   }
   if (int r = p.owner->ask_polkit(p); r < 0)
     p.owner->finish(p, {false, uid, kAccessDenied,
-                        fmt::format("Access denied: cannot ask polkit: {}", strerror(-r))});
+                        fmt::format("Access denied: cannot ask polkit: {}", errno_text(r))});
   return 0;
 }
 

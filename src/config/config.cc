@@ -129,7 +129,7 @@ Result<std::string> read_file(const std::string& path) {
   if (!fd) {
     int err = errno;
     if (err == ENOENT) return fail(ENOENT, "{}: no such file", path);
-    return fail(err, "{}: cannot open: {}", path, std::strerror(err));
+    return fail_errno(err, "{}: cannot open", path);
   }
   std::string text;
   char buf[65536];
@@ -138,7 +138,7 @@ Result<std::string> read_file(const std::string& path) {
     if (n < 0) {
       if (errno == EINTR) continue;
       int err = errno;
-      return fail(err, "{}: cannot read: {}", path, std::strerror(err));
+      return fail_errno(err, "{}: cannot read", path);
     }
     if (n == 0) break;
     text.append(buf, static_cast<size_t>(n));
@@ -153,7 +153,7 @@ Result<std::vector<std::string>> conf_d_files(const std::string& dir) {
   if (!d) {
     int err = errno;
     if (err == ENOENT || err == ENOTDIR) return std::vector<std::string>{};
-    return fail(err, "{}: cannot read the directory: {}", dir, std::strerror(err));
+    return fail_errno(err, "{}: cannot read the directory", dir);
   }
   std::vector<std::string> names;
   while (const dirent* entry = ::readdir(d.get())) {

@@ -10,17 +10,8 @@
 
 #include "base/address.h"
 #include "base/error.h"
+#include "config/command_kind.h"
 namespace rampart {
-
-// Where a command's blocks go. Decided from the executable name at load time.
-enum class CommandKind : uint8_t {
-  Firewall,   // firewall-drop, firewall-drop.sh, nftables-drop.sh: the chosen firewall backend
-  Firewalld,  // firewalld-drop, firewalld-drop.sh: always firewalld
-  HostsDeny,  // host-deny, host-deny.sh: the native hosts.deny writer
-  Exec,       // anything else: a script in <exec_directory>
-};
-std::string_view to_string(CommandKind kind);
-CommandKind command_kind_for(std::string_view executable);
 
 enum class ExecProtocol : uint8_t { Json, Legacy };
 

@@ -13,15 +13,16 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
+#include "base/json.h"
+#include "bus/bus_names.h"
 #include "ctl/rampartctl_format.h"
 namespace {
 
+using namespace rampart;
 using namespace rampart::ctl;
 
 constexpr int kOk = 0, kFailed = 1, kUsage = 2, kNotBlocked = 3;
-constexpr const char* kService = "org.rampart1";
-constexpr const char* kPath = "/org/rampart1";
-constexpr const char* kInterface = "org.rampart1.Manager";
 constexpr uint32_t kPageSize = 10000;
 constexpr size_t kMaxInput = 16 * 1024 * 1024;
 
@@ -129,13 +130,13 @@ uint64_t now_realtime() {
 
 // One line a person understands, and the exit status that goes with it.
 int report(const sd_bus_error& e, int r) {
-  if (sd_bus_error_has_name(&e, "org.rampart1.Error.NotBlocked")) {
+  if (sd_bus_error_has_name(&e, kErrorNotBlocked)) {
     fprintf(stderr, "rampartctl: %s\n", e.message);
     return kNotBlocked;
   }
   if (sd_bus_error_has_names(&e, "org.freedesktop.DBus.Error.ServiceUnknown",
                              "org.freedesktop.DBus.Error.NameHasNoOwner"))
-    return fail("rampartd is not running (nobody owns %s on the system bus)", kService);
+    return fail("rampartd is not running (nobody owns %s on the system bus)", kBusName);
   if (sd_bus_error_has_name(&e, "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"))
     return fail(
         "%s; run as root, or without --no-ask-password from a terminal with a polkit "
@@ -145,7 +146,7 @@ int report(const sd_bus_error& e, int r) {
     // Multi-line messages (a config with several errors) are printed as they are.
     return fail("%s", e.message);
   }
-  return fail("%s", strerror(-r));
+  return fail("%s", errno_text(r));
 }
 
 class Client {
@@ -155,7 +156,7 @@ class Client {
   int connect() {
     sd_bus* raw = nullptr;
     int r = sd_bus_open_system(&raw);
-    if (r < 0) return fail("cannot connect to the system bus: %s", strerror(-r));
+    if (r < 0) return fail("cannot connect to the system bus: %s", errno_text(r));
     bus_.reset(raw);
     sd_bus_set_allow_interactive_authorization(bus_.get(),
                                                options_.ask_password && isatty(STDIN_FILENO));
@@ -165,15 +166,16 @@ class Client {
   // Calls `method`; on failure prints the error and returns the exit status.
   int call(const char* method, Message* reply, const char* types = nullptr, ...) {
     sd_bus_message* m = nullptr;
-    int r = sd_bus_message_new_method_call(bus_.get(), &m, kService, kPath, kInterface, method);
-    if (r < 0) return fail("%s", strerror(-r));
+    int r =
+        sd_bus_message_new_method_call(bus_.get(), &m, kBusName, kBusPath, kBusInterface, method);
+    if (r < 0) return fail("%s", errno_text(r));
     Message msg(m);
     if (types) {
       va_list ap;
       va_start(ap, types);
       r = sd_bus_message_appendv(m, types, ap);
       va_end(ap);
-      if (r < 0) return fail("cannot build the %s call: %s", method, strerror(-r));
+      if (r < 0) return fail("cannot build the %s call: %s", method, errno_text(r));
     }
     BusError error;
     sd_bus_message* out = nullptr;
@@ -227,8 +229,8 @@ void write_all(const std::string& s) {
 int verb_status(Client& c, const Options& o) {
   BusError error;
   sd_bus_message* raw = nullptr;
-  int r = sd_bus_call_method(c.bus(), kService, kPath, "org.freedesktop.DBus.Properties", "GetAll",
-                             &error.e, &raw, "s", kInterface);
+  int r = sd_bus_call_method(c.bus(), kBusName, kBusPath, "org.freedesktop.DBus.Properties",
+                             "GetAll", &error.e, &raw, "s", kBusInterface);
   if (r < 0) return report(error.e, r);
   Message m(raw);
   const char *version = "", *backends_sep = "";
@@ -263,7 +265,7 @@ int verb_status(Client& c, const Options& o) {
     }
     if (r >= 0) r = sd_bus_message_exit_container(raw);
   }
-  if (r < 0) return fail("unreadable reply from rampartd: %s", strerror(-r));
+  if (r < 0) return fail("unreadable reply from rampartd: %s", errno_text(r));
   std::string out;
   if (o.json) {
     out = "{\"Version\":";
@@ -303,7 +305,7 @@ int verb_list(Client& c, const Options& o) {
       if ((r = read_record(m.get(), rec)) <= 0) break;
       records.push_back(rec);
     }
-    if (r < 0) return fail("unreadable reply from rampartd: %s", strerror(-r));
+    if (r < 0) return fail("unreadable reply from rampartd: %s", errno_text(r));
     pages.push_back(std::move(m));
     if (records.size() == before) break;  // an empty page: the end
     cursor = records.back().address;
@@ -431,7 +433,7 @@ std::optional<std::vector<std::string>> read_alerts(const char* path) {
 
 int verb_explain(Client& c, const Options& o, const char* path) {
   auto alerts = read_alerts(path);
-  if (!alerts) return fail("cannot read %s: %s", path, strerror(errno));
+  if (!alerts) return fail("cannot read %s: %s", path, errno_text(errno));
   if (alerts->empty()) return fail("no alert to explain (the input is empty)");
   std::string out = o.json ? "[" : "";
   for (size_t i = 0; i < alerts->size(); ++i) {
@@ -455,7 +457,7 @@ int verb_explain(Client& c, const Options& o, const char* path) {
 
 int verb_submit(Client& c, const Options& o, const char* path) {
   auto alerts = read_alerts(path);
-  if (!alerts) return fail("cannot read %s: %s", path, strerror(errno));
+  if (!alerts) return fail("cannot read %s: %s", path, errno_text(errno));
   if (alerts->empty()) return fail("no alert to submit (the input is empty)");
   Table t({"COMMAND", "ADDRESS"});
   std::string json = "[";

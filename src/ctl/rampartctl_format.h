@@ -21,8 +21,6 @@ std::string format_expiry(uint64_t expiry_realtime_usec, uint64_t now_realtime_u
 // "Tue 2026-11-27 21:08:22 UTC" in local time.
 std::string format_timestamp(uint64_t realtime_usec);
 
-void append_json_string(std::string& out, std::string_view s);
-
 // Left-aligned columns; the last column is not padded. Built in one buffer, so 100,000 rows
 // print with one write.
 class Table {

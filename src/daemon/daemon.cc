@@ -57,7 +57,7 @@ Result<void> Daemon::Impl::setup() {
   audit.config_loaded(*config, "loaded");
 
   sd_event* e = nullptr;
-  if (int r = sd_event_default(&e); r < 0) return fail(-r, "sd_event_default: {}", strerror(-r));
+  if (int r = sd_event_default(&e); r < 0) return fail_errno(r, "sd_event_default");
   event.reset(e);
 
   bool to_firewalld = !options.dry_run && firewall_goes_to_firewalld(config->settings);
@@ -141,14 +141,14 @@ Result<void> Daemon::Impl::setup() {
   for (auto [sig, slot] : {std::pair{SIGTERM, &sigterm}, std::pair{SIGINT, &sigint},
                            std::pair{SIGHUP, &sighup}, std::pair{SIGUSR1, &sigusr1}}) {
     if (int r = sd_event_add_signal(event.get(), &s, sig, on_signal, this); r < 0)
-      return fail(-r, "cannot watch signal {}: {}", sig, strerror(-r));
+      return fail_errno(r, "cannot watch signal {}", sig);
     slot->reset(s);
   }
 
   // Commits run after the inputs have been read: everything decided in one loop turn goes to
   // the kernel as one batch.
   if (int r = sd_event_add_defer(event.get(), &s, on_commit, this); r < 0)
-    return fail(-r, "sd_event_add_defer: {}", strerror(-r));
+    return fail_errno(r, "sd_event_add_defer");
   commit_source.reset(s);
   sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE);
   sd_event_source_set_enabled(s, SD_EVENT_OFF);
@@ -156,20 +156,20 @@ Result<void> Daemon::Impl::setup() {
   if (int r =
           sd_event_add_time(event.get(), &s, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_expiry, this);
       r < 0)
-    return fail(-r, "cannot add the expiry timer: {}", strerror(-r));
+    return fail_errno(r, "cannot add the expiry timer");
   expiry_timer.reset(s);
   arm_expiry();
 
   if (int r = sd_event_add_time_relative(event.get(), &s, CLOCK_MONOTONIC, 1000000, 100000,
                                          on_status, this);
       r < 0)
-    return fail(-r, "cannot add the status timer: {}", strerror(-r));
+    return fail_errno(r, "cannot add the status timer");
   status_timer.reset(s);
   sd_event_source_set_enabled(s, SD_EVENT_ON);
 
   // stderr is fully buffered; write what one loop iteration logged in one go.
   if (int r = sd_event_add_post(event.get(), &s, on_flush_log, this); r < 0)
-    return fail(-r, "sd_event_add_post: {}", strerror(-r));
+    return fail_errno(r, "sd_event_add_post");
   log_flush.reset(s);
   sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE + 100);
 
@@ -349,7 +349,7 @@ int Daemon::run() {
   fflush(stderr);
   int r = sd_event_loop(impl_->event.get());
   if (r < 0) {
-    log_error("event loop failed: {}", strerror(-r));
+    log_error_errno(r, "event loop failed");
     return 1;
   }
   return 0;

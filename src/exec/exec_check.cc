@@ -15,7 +15,7 @@ namespace {
 
 Result<std::string> real_path(const std::string& path) {
   std::unique_ptr<char, decltype(&free)> resolved(realpath(path.c_str(), nullptr), free);
-  if (!resolved) return fail(errno, "{}", strerror(errno));
+  if (!resolved) return fail_errno(errno);
   return std::string(resolved.get());
 }
 
@@ -65,7 +65,7 @@ Result<std::string> check_exec_program(const std::string& directory,
                 "{} resolves to {}, outside <exec_directory> {}; copy the script into "
                 "the directory instead of linking to it",
                 path, *target, *dir);
-  if (stat(target->c_str(), &st) != 0) return fail(errno, "{}: {}", path, strerror(errno));
+  if (stat(target->c_str(), &st) != 0) return fail_errno(errno, "{}", path);
   if (!S_ISREG(st.st_mode)) return fail(EINVAL, "{} is not a regular file", path);
   if (!(st.st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)))
     return fail(EACCES, "{} is not executable; run: chmod 0755 {}", path, path);

@@ -58,13 +58,13 @@ Result<std::unique_ptr<ExecProcess>> ExecProcess::spawn(sd_event* event,
   p->event_ = event;
   p->callbacks_ = std::move(callbacks);
   int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) != 0) return fail(errno, "pipe: {}", strerror(errno));
+  if (pipe2(in, O_CLOEXEC) != 0) return fail_errno(errno, "pipe");
   Fd in_r(in[0]);
   p->stdin_.reset(in[1]);
-  if (pipe2(out, O_CLOEXEC) != 0) return fail(errno, "pipe: {}", strerror(errno));
+  if (pipe2(out, O_CLOEXEC) != 0) return fail_errno(errno, "pipe");
   Fd out_w(out[1]);
   p->out_.fd.reset(out[0]);
-  if (pipe2(err, O_CLOEXEC) != 0) return fail(errno, "pipe: {}", strerror(errno));
+  if (pipe2(err, O_CLOEXEC) != 0) return fail_errno(errno, "pipe");
   Fd err_w(err[1]);
   p->err_.fd.reset(err[0]);
   p->err_.is_stdout = false;
@@ -92,21 +92,21 @@ Result<std::unique_ptr<ExecProcess>> ExecProcess::spawn(sd_event* event,
   if (int r = posix_spawn(&pid, argv[0].c_str(), &fa.a, &attr.a, args.data(),
                           const_cast<char* const*>(kEnvironment));
       r != 0)
-    return fail(r, "cannot run {}: {}", argv[0], strerror(r));
+    return fail_errno(r, "cannot run {}", argv[0]);
   p->pid_ = pid;
   p->pidfd_.reset(pidfd_open(pid));
   if (!p->pidfd_) {
     int e = errno;
     kill(pid, SIGKILL);
     waitpid(pid, nullptr, 0);
-    return fail(e, "pidfd_open: {}", strerror(e));
+    return fail_errno(e, "pidfd_open");
   }
 
   sd_event_source* s = nullptr;
   auto watch = [&](int fd, uint32_t events, sd_event_io_handler_t handler, void* data,
                    EventSourcePtr& slot) -> Result<void> {
     if (int r = sd_event_add_io(event, &s, fd, events, handler, data); r < 0)
-      return fail(-r, "sd_event_add_io: {}", strerror(-r));
+      return fail_errno(r, "sd_event_add_io");
     slot.reset(s);
     return {};
   };
@@ -122,7 +122,7 @@ Result<std::unique_ptr<ExecProcess>> ExecProcess::spawn(sd_event* event,
     if (int r = sd_event_add_time_relative(event, &s, CLOCK_MONOTONIC, timeout_usec, 10000,
                                            on_timeout, p.get());
         r < 0)
-      ok = fail(-r, "cannot add a time limit: {}", strerror(-r));
+      ok = fail_errno(r, "cannot add a time limit");
     else
       p->timer_.reset(s);
   }

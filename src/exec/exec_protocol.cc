@@ -1,30 +1,13 @@
 #include "exec/exec_protocol.h"
 #include <simdjson.h>
 
+#include "base/json.h"
+
 namespace rampart {
 
 namespace {
 
 constexpr std::string_view kAddCommand = ",\"command\":\"add\",";
-
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    } else {
-      out += ch;
-    }
-  }
-  out += '"';
-}
 
 std::string dash_if_empty(std::string_view s) {
   return s.empty() ? "-" : std::string(s);

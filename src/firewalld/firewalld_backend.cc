@@ -78,7 +78,7 @@ std::string error_text(const sd_bus_error* e) {
 Result<std::vector<std::string>> read_strv(sd_bus_message* m) {
   char** strv = nullptr;
   if (int r = sd_bus_message_read_strv(m, &strv); r < 0)
-    return fail(-r, "cannot read firewalld's reply: {}", strerror(-r));
+    return fail_errno(r, "cannot read firewalld's reply");
   std::vector<std::string> out;
   for (char** s = strv; s && *s; ++s) {
     out.emplace_back(*s);
@@ -378,7 +378,7 @@ struct FirewalldBackend::Impl {
       const char* z = nullptr;
       if (e) return setup_failed("getDefaultZone", error_text(e));
       if (int r = sd_bus_message_read(m, "s", &z); r < 0)
-        return setup_failed("getDefaultZone", strerror(-r));
+        return setup_failed("getDefaultZone", errno_text(r));
       zone = z;
       after_zone(gen);
     });
@@ -429,7 +429,7 @@ struct FirewalldBackend::Impl {
           const char* path = nullptr;
           if (e) return setup_failed("getZoneByName " + zone, error_text(e));
           if (int r = sd_bus_message_read(m, "o", &path); r < 0)
-            return setup_failed("getZoneByName", strerror(-r));
+            return setup_failed("getZoneByName", errno_text(r));
           zone_rules(gen, path, {false, true}, changed);
         },
         "s", zone.c_str());
@@ -457,7 +457,7 @@ struct FirewalldBackend::Impl {
           int present = 0;
           if (e) return setup_failed("queryRichRule", error_text(e));
           if (int r = sd_bus_message_read(m, "b", &present); r < 0)
-            return setup_failed("queryRichRule", strerror(-r));
+            return setup_failed("queryRichRule", errno_text(r));
           if (present) return zone_rules(gen, std::move(path), std::move(todo), changed);
           log_notice("firewalld: adding the permanent rule '{}' to zone {}", rule, zone);
           call(
@@ -547,12 +547,12 @@ struct FirewalldBackend::Impl {
       std::ofstream out(tmp, std::ios::trunc);
       out << format_firewalld_state(entries);
       if (!out.flush()) {
-        log_warning("cannot write {}: {}", tmp, strerror(errno));
+        log_warning_errno(errno, "cannot write {}", tmp);
         return;
       }
     }
     if (rename(tmp.c_str(), options.state_path.c_str()) != 0) {
-      log_warning("cannot write {}: {}", options.state_path, strerror(errno));
+      log_warning_errno(errno, "cannot write {}", options.state_path);
       return;
     }
     state_dirty = false;
@@ -655,11 +655,11 @@ Result<std::unique_ptr<FirewalldBackend>> FirewalldBackend::open(sd_event* event
 
   sd_bus* raw = nullptr;
   if (int r = sd_bus_open_system(&raw); r < 0)
-    return fail(-r, "firewalld backend: cannot connect to the system bus: {}", strerror(-r));
+    return fail_errno(r, "firewalld backend: cannot connect to the system bus");
   impl->bus.reset(raw);
   sd_bus_set_description(raw, "firewalld");
   if (int r = sd_bus_attach_event(raw, event, SD_EVENT_PRIORITY_NORMAL); r < 0)
-    return fail(-r, "firewalld backend: cannot attach to the event loop: {}", strerror(-r));
+    return fail_errno(r, "firewalld backend: cannot attach to the event loop");
 
   // Watch before looking, so nothing happens unseen in between.
   sd_bus_slot* slot = nullptr;
@@ -668,19 +668,19 @@ Result<std::unique_ptr<FirewalldBackend>> FirewalldBackend::open(sd_event* event
                            "path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',"
                            "member='NameOwnerChanged',arg0='org.fedoraproject.FirewallD1'",
                            Impl::on_owner_changed, impl.get());
-  if (r < 0) return fail(-r, "firewalld backend: cannot watch the bus: {}", strerror(-r));
+  if (r < 0) return fail_errno(r, "firewalld backend: cannot watch the bus");
   impl->owner_match.reset(slot);
   r = sd_bus_add_match(raw, &slot,
                        "type='signal',path='/org/fedoraproject/FirewallD1',"
                        "interface='org.fedoraproject.FirewallD1',member='Reloaded'",
                        Impl::on_reloaded, impl.get());
-  if (r < 0) return fail(-r, "firewalld backend: cannot watch firewalld: {}", strerror(-r));
+  if (r < 0) return fail_errno(r, "firewalld backend: cannot watch firewalld");
   impl->reloaded_match.reset(slot);
 
   sd_event_source* s = nullptr;
   r = sd_event_add_time(event, &s, CLOCK_MONOTONIC, UINT64_MAX, 100000, Impl::on_state_timer,
                         impl.get());
-  if (r < 0) return fail(-r, "firewalld backend: cannot add a timer: {}", strerror(-r));
+  if (r < 0) return fail_errno(r, "firewalld backend: cannot add a timer");
   impl->state_timer.reset(s);
   sd_event_source_set_enabled(s, SD_EVENT_OFF);
 

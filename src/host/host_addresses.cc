@@ -12,8 +12,7 @@ namespace rampart {
 Result<std::vector<Address>> read_host_addresses() {
   ifaddrs* raw = nullptr;
   // glibc asks the kernel with RTM_GETADDR/RTM_GETLINK dumps.
-  if (getifaddrs(&raw) != 0)
-    return fail(errno, "listing this host's addresses: {}", std::strerror(errno));
+  if (getifaddrs(&raw) != 0) return fail_errno(errno, "listing this host's addresses");
   std::unique_ptr<ifaddrs, decltype(&freeifaddrs)> list(raw, freeifaddrs);
   std::vector<Address> out;
   for (const ifaddrs* i = raw; i; i = i->ifa_next) {

@@ -31,7 +31,7 @@ Result<std::string> read_all(int fd) {
   for (;;) {
     ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(errno, "{}", strerror(errno));
+    if (n < 0) return fail_errno(errno);
     if (n == 0) return out;
     out.append(buf, static_cast<size_t>(n));
   }
@@ -41,7 +41,7 @@ Result<void> write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(errno, "{}", strerror(errno));
+    if (n < 0) return fail_errno(errno);
     data.remove_prefix(static_cast<size_t>(n));
   }
   return {};
@@ -130,11 +130,11 @@ std::string rewrite_hosts_deny(std::string_view content, const HostsDenyEdits& e
 Result<void> update_hosts_deny(const std::string& path, const HostsDenyEdits& edits) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    if (!fd) return fail(errno, "cannot open {}: {}", path, strerror(errno));
-    if (!lock_briefly(fd.get())) return fail(errno, "cannot lock {}: {}", path, strerror(errno));
+    if (!fd) return fail_errno(errno, "cannot open {}", path);
+    if (!lock_briefly(fd.get())) return fail_errno(errno, "cannot lock {}", path);
     // Another writer may have renamed a new file over the one we locked: lock that one.
     struct stat locked, current;
-    if (fstat(fd.get(), &locked) != 0) return fail(errno, "{}: {}", path, strerror(errno));
+    if (fstat(fd.get(), &locked) != 0) return fail_errno(errno, "{}", path);
     if (stat(path.c_str(), &current) != 0 || current.st_ino != locked.st_ino ||
         current.st_dev != locked.st_dev)
       continue;
@@ -147,13 +147,13 @@ Result<void> update_hosts_deny(const std::string& path, const HostsDenyEdits& ed
     std::string dir = dir_of(path);
     std::string tmp = dir + "/.hosts.deny.rampart-XXXXXX";
     Fd out(mkostemp(tmp.data(), O_CLOEXEC));
-    if (!out) return fail(errno, "cannot create a temporary file in {}: {}", dir, strerror(errno));
+    if (!out) return fail_errno(errno, "cannot create a temporary file in {}", dir);
     auto cleanup = [&] { unlink(tmp.c_str()); };
     if (fchmod(out.get(), locked.st_mode & 07777) != 0 ||
         fchown(out.get(), locked.st_uid, locked.st_gid) != 0) {
       int e = errno;
       cleanup();
-      return fail(e, "cannot set the owner and mode of {}: {}", tmp, strerror(e));
+      return fail_errno(e, "cannot set the owner and mode of {}", tmp);
     }
     if (auto w = write_all(out.get(), next); !w) {
       cleanup();
@@ -162,7 +162,7 @@ Result<void> update_hosts_deny(const std::string& path, const HostsDenyEdits& ed
     if (fsync(out.get()) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
       int e = errno;
       cleanup();
-      return fail(e, "cannot replace {}: {}", path, strerror(e));
+      return fail_errno(e, "cannot replace {}", path);
     }
     Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (d) fsync(d.get());

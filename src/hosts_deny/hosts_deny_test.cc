@@ -7,20 +7,16 @@
 #include <sstream>
 
 #include "core/enforcer.h"
+#include "core/enforcer_fakes.h"
 #include "state/state_store.h"
 namespace rampart {
 namespace {
 
+using fakes::FakeClock;
+
 Address A(std::string_view s) {
   return *Address::parse(s);
 }
-
-class FakeClock final : public Clock {
- public:
-  uint64_t now = 1'000'000;
-  uint64_t monotonic_us() const override { return now; }
-  uint64_t realtime_us() const override { return now + 1'700'000'000'000'000; }
-};
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);

@@ -37,15 +37,14 @@ Result<Fd> create_socket(const std::string& path) {
     unlink(path.c_str());  // stale socket from an earlier run
   }
   Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd) return fail(errno, "socket(AF_UNIX): {}", strerror(errno));
+  if (!fd) return fail_errno(errno, "socket(AF_UNIX)");
   // Create it 0600 from the start: no window in which others could connect.
   mode_t old = umask(0177);
   int r = bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   int saved = errno;
   umask(old);
-  if (r < 0) return fail(saved, "cannot bind alert socket {}: {}", path, strerror(saved));
-  if (listen(fd.get(), SOMAXCONN) < 0)
-    return fail(errno, "cannot listen on {}: {}", path, strerror(errno));
+  if (r < 0) return fail_errno(saved, "cannot bind alert socket {}", path);
+  if (listen(fd.get(), SOMAXCONN) < 0) return fail_errno(errno, "cannot listen on {}", path);
   return fd;
 }
 
@@ -62,7 +61,7 @@ Result<std::unique_ptr<SocketInput>> SocketInput::open(sd_event* event,
                                                        RejectHandler on_reject) {
   std::unique_ptr<SocketInput> in(new SocketInput(event, std::move(on_line), std::move(on_reject)));
   int n = sd_listen_fds(1);
-  if (n < 0) return fail(-n, "sd_listen_fds: {}", strerror(-n));
+  if (n < 0) return fail_errno(n, "sd_listen_fds");
   if (n > 0) {
     for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + n; ++fd) {
       if (sd_is_socket_unix(fd, SOCK_STREAM, 1, nullptr, 0) <= 0) continue;
@@ -84,7 +83,7 @@ Result<void> SocketInput::listen_on(int fd, std::string name) {
   Listener l{Fd(fd), nullptr};
   sd_event_source* s = nullptr;
   int r = sd_event_add_io(event_, &s, fd, EPOLLIN, on_accept, this);
-  if (r < 0) return fail(-r, "cannot watch {}: {}", name, strerror(-r));
+  if (r < 0) return fail_errno(r, "cannot watch {}", name);
   l.source.reset(s);
   listeners_.push_back(std::move(l));
   names_.push_back(std::move(name));

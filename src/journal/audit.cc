@@ -1,10 +1,4 @@
 #include "journal/audit.h"
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
-
 #include "journal/audit_ids.h"
 namespace rampart {
 
@@ -12,19 +6,6 @@ namespace {
 
 // How often, at most, a flood summary is written while records are being dropped.
 constexpr uint64_t kSummaryIntervalUs = 1000000;
-
-// systemd sets JOURNAL_STREAM=dev:ino when stderr is connected to the journal; then the
-// structured records are the log and text lines would only repeat them. (Same test as
-// log.cc.)
-bool stderr_is_journal() {
-  const char* e = getenv("JOURNAL_STREAM");
-  if (!e) return false;
-  unsigned long long dev = 0, ino = 0;
-  if (sscanf(e, "%llu:%llu", &dev, &ino) != 2) return false;
-  struct stat st;
-  if (fstat(STDERR_FILENO, &st) != 0) return false;
-  return st.st_dev == dev && st.st_ino == ino;
-}
 
 std::string format_timeout(std::optional<uint32_t> t) {
   return t ? fmt::format("for {}s", *t) : std::string("with no timeout");
@@ -121,6 +102,8 @@ void event_record(const Event& e, std::string_view message, LogLevel level, Jour
   if (e.type == EventType::Restored) r.add("RAMPART_COUNT", e.count);
 }
 
+// When stderr is the journal the structured records are the log; text lines would only
+// repeat them.
 Audit::Audit() : text_(!stderr_is_journal()), journal_(JournalWriter::open()) {
   if (!journal_) text_ = true;  // never silent
 }

@@ -111,7 +111,7 @@ int JournalWriter::try_send(const std::string& bytes, bool block) {
       continue;
     }
     if (!warned_) {
-      log_warning("cannot write audit records to the journal ({}): {}", path_, strerror(err));
+      log_warning_errno(err, "cannot write audit records to the journal ({})", path_);
       warned_ = true;
     }
     return -1;

@@ -56,7 +56,7 @@ Result<std::unique_ptr<JournalInput>> JournalInput::open(
 
   sd_journal* j = nullptr;
   if (int r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY); r < 0)
-    return fail(-r, "cannot open the journal: {}", strerror(-r));
+    return fail_errno(r, "cannot open the journal");
   self->journal_.reset(j);
   if (auto r = self->add_matches(matches); !r) return std::unexpected(r.error());
   self->seek_start();
@@ -70,14 +70,13 @@ Result<void> JournalInput::add_matches(const JournalMatches& matches) {
   for (size_t g = 0; g < matches.groups.size(); ++g) {
     if (g > 0) {
       if (int r = sd_journal_add_disjunction(journal_.get()); r < 0)
-        return fail(-r, "journal match: sd_journal_add_disjunction: {}", strerror(-r));
+        return fail_errno(r, "journal match: sd_journal_add_disjunction");
       text += " OR ";
     }
     for (size_t t = 0; t < matches.groups[g].size(); ++t) {
       const std::string& term = matches.groups[g][t];
       if (int r = sd_journal_add_match(journal_.get(), term.data(), term.size()); r < 0)
-        return fail(-r, "<journal><match>{}</match> is not a valid journal match: {}", term,
-                    strerror(-r));
+        return fail_errno(r, "<journal><match>{}</match> is not a valid journal match", term);
       text += (t ? " " : "") + term;
     }
   }
@@ -106,7 +105,7 @@ void JournalInput::seek_start() {
     log_warning(
         "journal: the saved position in {} is not a valid cursor ({}); reading entries "
         "written from now on",
-        cursor_path_, strerror(-r));
+        cursor_path_, errno_text(r));
     seek_tail();
     return;
   }
@@ -116,7 +115,7 @@ void JournalInput::seek_start() {
     log_warning(
         "journal: cannot move to the saved position ({}); reading entries written from "
         "now on",
-        strerror(-r));
+        errno_text(r));
     seek_tail();
   } else if (r == 0) {
     // Nothing at or after the saved position (yet): new entries follow it.
@@ -135,19 +134,19 @@ void JournalInput::seek_start() {
 
 Result<void> JournalInput::watch() {
   int fd = sd_journal_get_fd(journal_.get());
-  if (fd < 0) return fail(-fd, "cannot watch the journal: {}", strerror(-fd));
+  if (fd < 0) return fail_errno(fd, "cannot watch the journal");
   int events = sd_journal_get_events(journal_.get());
-  if (events < 0) return fail(-events, "cannot watch the journal: {}", strerror(-events));
+  if (events < 0) return fail_errno(events, "cannot watch the journal");
   sd_event_source* s = nullptr;
   if (int r = sd_event_add_io(event_, &s, fd, uint32_t(events), on_io, this); r < 0)
-    return fail(-r, "cannot watch the journal: {}", strerror(-r));
+    return fail_errno(r, "cannot watch the journal");
   io_.reset(s);
   if (int r = sd_event_add_time(event_, &s, CLOCK_MONOTONIC, UINT64_MAX, 0, on_time, this); r < 0)
-    return fail(-r, "cannot add the journal timer: {}", strerror(-r));
+    return fail_errno(r, "cannot add the journal timer");
   timer_.reset(s);
   sd_event_source_set_enabled(s, SD_EVENT_OFF);
   if (int r = sd_event_add_defer(event_, &s, on_defer, this); r < 0)
-    return fail(-r, "sd_event_add_defer: {}", strerror(-r));
+    return fail_errno(r, "sd_event_add_defer");
   defer_.reset(s);
   // Below the daemon's commit (SD_EVENT_PRIORITY_IDLE): a chunk's decisions reach the kernel
   // before the next chunk is read, and sockets, D-Bus and timers go before both.
@@ -176,7 +175,7 @@ int JournalInput::on_io(sd_event_source*, int, uint32_t, void* userdata) {
   int r = sd_journal_process(self->journal_.get());
   // SD_JOURNAL_INVALIDATE (files rotated, added or vacuumed) needs nothing more: sd-journal
   // keeps the position across files, and the next chunk reads on from it.
-  if (r < 0) log_warning("journal: sd_journal_process: {}", strerror(-r));
+  if (r < 0) log_warning_errno(r, "journal: sd_journal_process");
   if (r != SD_JOURNAL_NOP) self->wake();
   self->update_timeout();
   return 0;
@@ -200,7 +199,7 @@ void JournalInput::read_chunk() {
       current_unread_ = false;
     } else {
       int r = sd_journal_next(journal_.get());
-      if (r < 0) log_warning("journal: cannot read the next entry: {}", strerror(-r));
+      if (r < 0) log_warning_errno(r, "journal: cannot read the next entry");
       if (r <= 0) {
         more = false;
         break;

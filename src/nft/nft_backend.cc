@@ -73,7 +73,7 @@ Ack parse_ack(const nlmsghdr* nlh) {
 }
 
 std::string ack_text(const Ack& a) {
-  std::string text = std::strerror(a.error);
+  std::string text = errno_text(a.error);
   if (!a.message.empty()) text += fmt::format(" ({})", a.message);
   return text;
 }
@@ -135,8 +135,7 @@ struct NftBackend::Impl {
     grow_buffer(fd(), SO_RCVBUF, SO_RCVBUFFORCE,
                 std::max(kMinReceiveBuffer, (batch.messages.size() + 2) * kAckBudget));
     if (mnl_socket_sendto(nl.get(), batch.bytes.data(), batch.bytes.size()) < 0)
-      return fail(errno, "sending a {}-byte nftables transaction: {}", batch.bytes.size(),
-                  std::strerror(errno));
+      return fail_errno(errno, "sending a {}-byte nftables transaction", batch.bytes.size());
     counters.batches++;
 
     // Element messages go without NLM_F_ACK (as nft sends them): the kernel still reports
@@ -155,7 +154,7 @@ struct NftBackend::Impl {
           out.overrun = true;
           continue;
         }
-        if (errno != EAGAIN) return fail(errno, "reading nftables acks: {}", std::strerror(errno));
+        if (errno != EAGAIN) return fail_errno(errno, "reading nftables acks");
         if (complete) break;
         pollfd p{fd(), POLLIN, 0};
         if (poll(&p, 1, kAckTimeoutMs) <= 0)
@@ -182,12 +181,12 @@ struct NftBackend::Impl {
                        bool* interrupted = nullptr) {
     bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
     if (mnl_socket_sendto(nl.get(), nlh, nlh->nlmsg_len) < 0)
-      return fail(errno, "sending an nftables request: {}", std::strerror(errno));
+      return fail_errno(errno, "sending an nftables request");
     while (true) {
       ssize_t n = mnl_socket_recvfrom(nl.get(), rx.data(), rx.size());
       if (n < 0) {
         if (errno == EINTR) continue;
-        return fail(errno, "reading an nftables reply: {}", std::strerror(errno));
+        return fail_errno(errno, "reading an nftables reply");
       }
       int len = static_cast<int>(n);
       for (auto* m = reinterpret_cast<const nlmsghdr*>(rx.data()); mnl_nlmsg_ok(m, len);
@@ -409,9 +408,9 @@ Result<std::unique_ptr<NftBackend>> NftBackend::open(std::string table) {
   auto impl = std::make_unique<Impl>();
   impl->table = std::move(table);
   impl->nl.reset(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC));
-  if (!impl->nl) return fail(errno, "opening a netfilter netlink socket: {}", std::strerror(errno));
+  if (!impl->nl) return fail_errno(errno, "opening a netfilter netlink socket");
   if (mnl_socket_bind(impl->nl.get(), 0, MNL_SOCKET_AUTOPID) < 0)
-    return fail(errno, "binding the netfilter netlink socket: {}", std::strerror(errno));
+    return fail_errno(errno, "binding the netfilter netlink socket");
   impl->portid = mnl_socket_get_portid(impl->nl.get());
   int one = 1;
   // Error acks carry only the header of the refused message (not up to 64 KiB of it), plus

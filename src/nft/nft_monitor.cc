@@ -157,7 +157,7 @@ struct NftMonitor::Impl {
           lost = true;
           continue;
         }
-        if (errno != EAGAIN) log_warning("reading nftables notifications: {}", strerror(errno));
+        if (errno != EAGAIN) log_warning_errno(errno, "reading nftables notifications");
         break;
       }
       int len = static_cast<int>(n);
@@ -195,7 +195,7 @@ struct NftMonitor::Impl {
     if (mnl_socket_setsockopt(nl.get(), on ? NETLINK_ADD_MEMBERSHIP : NETLINK_DROP_MEMBERSHIP,
                               &group, sizeof group) < 0 &&
         on) {
-      log_error("cannot subscribe to nftables notifications again: {}", strerror(errno));
+      log_error_errno(errno, "cannot subscribe to nftables notifications again");
       lost = true;  // rebuilding is the safe guess; the next pause tries again
     }
   }
@@ -206,24 +206,23 @@ Result<std::unique_ptr<NftMonitor>> NftMonitor::open(sd_event* event, std::strin
   auto impl = std::make_unique<Impl>(std::move(table), own_portid);
   impl->handlers = std::move(handlers);
   impl->nl.reset(mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK));
-  if (!impl->nl)
-    return fail(errno, "opening a netfilter netlink socket for notifications: {}", strerror(errno));
+  if (!impl->nl) return fail_errno(errno, "opening a netfilter netlink socket for notifications");
   if (mnl_socket_bind(impl->nl.get(), 0, MNL_SOCKET_AUTOPID) < 0)
-    return fail(errno, "binding the nftables notification socket: {}", strerror(errno));
+    return fail_errno(errno, "binding the nftables notification socket");
   unsigned group = NFNLGRP_NFTABLES;
   if (mnl_socket_setsockopt(impl->nl.get(), NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0)
-    return fail(errno, "subscribing to nftables notifications: {}", strerror(errno));
+    return fail_errno(errno, "subscribing to nftables notifications");
   int size = kReceiveBuffer / 2;  // the kernel doubles it
   if (setsockopt(impl->fd(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
     setsockopt(impl->fd(), SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   sd_event_source* s = nullptr;
   if (int r = sd_event_add_io(event, &s, impl->fd(), EPOLLIN, Impl::on_io, impl.get()); r < 0)
-    return fail(-r, "watching nftables notifications: {}", strerror(-r));
+    return fail_errno(r, "watching nftables notifications");
   impl->source.reset(s);
   // Before inputs and commits of the same loop turn: adds into a vanished set would fail.
   sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IMPORTANT);
   if (int r = sd_event_add_defer(event, &s, Impl::on_deferred, impl.get()); r < 0)
-    return fail(-r, "sd_event_add_defer: {}", strerror(-r));
+    return fail_errno(r, "sd_event_add_defer");
   impl->deferred.reset(s);
   sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IMPORTANT);
   sd_event_source_set_enabled(s, SD_EVENT_OFF);

@@ -18,12 +18,11 @@ std::string nft_snapshot_path(const std::string& state_directory) {
 Result<SnapshotOrigin> nft_snapshot_origin(const std::string& table, uint32_t genid) {
   SnapshotOrigin o;
   sd_id128_t boot;
-  if (int r = sd_id128_get_boot(&boot); r < 0)
-    return fail(-r, "cannot read the boot id: {}", strerror(-r));
+  if (int r = sd_id128_get_boot(&boot); r < 0) return fail_errno(r, "cannot read the boot id");
   std::memcpy(o.boot_id.data(), boot.bytes, o.boot_id.size());
   struct stat st {};
   if (stat("/proc/self/ns/net", &st) != 0)
-    return fail(errno, "cannot identify the network namespace: {}", strerror(errno));
+    return fail_errno(errno, "cannot identify the network namespace");
   o.netns = st.st_ino;
   o.genid = genid;
   o.table = table;
@@ -39,7 +38,7 @@ std::optional<BlockSnapshot> take_nft_snapshot(const std::string& path, const Sn
   Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     why = errno == ENOENT ? "no snapshot from a clean stop"
-                          : fmt::format("cannot open {}: {}", path, strerror(errno));
+                          : fmt::format("cannot open {}: {}", path, errno_text(errno));
     return std::nullopt;
   }
   // Used at most once: a crash after this start must not find it again.
@@ -52,7 +51,7 @@ std::optional<BlockSnapshot> take_nft_snapshot(const std::string& path, const Sn
     ssize_t n = read(fd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      why = fmt::format("cannot read {}: {}", path, strerror(errno));
+      why = fmt::format("cannot read {}: {}", path, errno_text(errno));
       return std::nullopt;
     }
     if (n == 0) break;

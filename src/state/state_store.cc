@@ -85,7 +85,7 @@ Result<void> write_all(int fd, std::string_view data) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return fail(errno, "{}", strerror(errno));
+      return fail_errno(errno);
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
@@ -135,10 +135,10 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& director
   std::unique_ptr<StateStore> s(new StateStore());
   s->directory_ = directory;
   if (mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST)
-    return fail(errno, "cannot create <state_directory> {}: {}", directory, strerror(errno));
+    return fail_errno(errno, "cannot create <state_directory> {}", directory);
   std::string lock = directory + "/state.lock";
   s->lock_.reset(::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!s->lock_) return fail(errno, "cannot open {}: {}", lock, strerror(errno));
+  if (!s->lock_) return fail_errno(errno, "cannot open {}", lock);
   if (flock(s->lock_.get(), LOCK_EX | LOCK_NB) != 0)
     return fail(EBUSY,
                 "{} is in use by another rampartd; give each instance its own "
@@ -155,7 +155,7 @@ Result<std::unique_ptr<StateStore>> StateStore::open(const std::string& director
 
   std::string log_path = directory + "/state.log";
   s->log_.reset(::open(log_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
-  if (!s->log_) return fail(errno, "cannot open {}: {}", log_path, strerror(errno));
+  if (!s->log_) return fail_errno(errno, "cannot open {}", log_path);
   struct stat st;
   if (fstat(s->log_.get(), &st) == 0) s->log_bytes_ = static_cast<uint64_t>(st.st_size);
   // A log that ends in a cut line must not have records appended to that line.
@@ -180,16 +180,16 @@ Result<void> StateStore::load_file(const std::string& path, size_t* ignored) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) {
     if (errno == ENOENT) return {};
-    return fail(errno, "cannot read {}: {}", path, strerror(errno));
+    return fail_errno(errno, "cannot read {}", path);
   }
   struct stat st;
-  if (fstat(fd.get(), &st) != 0) return fail(errno, "cannot read {}: {}", path, strerror(errno));
+  if (fstat(fd.get(), &st) != 0) return fail_errno(errno, "cannot read {}", path);
   std::string data(static_cast<size_t>(st.st_size), '\0');
   size_t got = 0;
   while (got < data.size()) {
     ssize_t n = ::read(fd.get(), data.data() + got, data.size() - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(errno, "cannot read {}: {}", path, strerror(errno));
+    if (n < 0) return fail_errno(errno, "cannot read {}", path);
     if (n == 0) break;
     got += static_cast<size_t>(n);
   }
@@ -359,7 +359,7 @@ Result<void> StateStore::write_log() {
     // What reached the disk is unknown: only a snapshot of memory is sure to be right.
     buffer_.clear();
     needs_snapshot_ = true;
-    return fail(e, "cannot sync {}/state.log: {}", directory_, strerror(e));
+    return fail_errno(e, "cannot sync {}/state.log", directory_);
   }
   log_bytes_ += buffer_.size();
   buffer_.clear();
@@ -407,7 +407,7 @@ Result<void> StateStore::compact() {
 Result<void> StateStore::write_snapshot(const std::string& tmp) {
   std::string path = directory_ + "/state.snapshot";
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!fd) return fail(errno, "cannot write {}: {}", tmp, strerror(errno));
+  if (!fd) return fail_errno(errno, "cannot write {}", tmp);
   std::string out{kHeader};
   out += '\n';
   uint64_t written = 0;
@@ -434,15 +434,15 @@ Result<void> StateStore::write_snapshot(const std::string& tmp) {
     ++it;
   }
   if (auto w = spill(); !w) return fail(w.error().code, "{}: {}", tmp, w.error().message);
-  if (fsync(fd.get()) != 0) return fail(errno, "cannot sync {}: {}", tmp, strerror(errno));
+  if (fsync(fd.get()) != 0) return fail_errno(errno, "cannot sync {}", tmp);
   if (rename(tmp.c_str(), path.c_str()) != 0)
-    return fail(errno, "cannot rename {} to {}: {}", tmp, path, strerror(errno));
+    return fail_errno(errno, "cannot rename {} to {}", tmp, path);
   Fd dir(::open(directory_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir) fsync(dir.get());
   snapshot_bytes_ = written;
   // Only now may the log go: until the rename, it is what holds these records.
   if (ftruncate(log_.get(), 0) != 0 || fdatasync(log_.get()) != 0)
-    return fail(errno, "cannot truncate {}/state.log: {}", directory_, strerror(errno));
+    return fail_errno(errno, "cannot truncate {}/state.log", directory_);
   log_bytes_ = 0;
   buffer_.clear();  // the snapshot holds these records too
   needs_snapshot_ = false;
@@ -452,7 +452,7 @@ Result<void> StateStore::write_snapshot(const std::string& tmp) {
 void StateStore::attach(sd_event* event) {
   sd_event_source* s = nullptr;
   if (int r = sd_event_add_defer(event, &s, on_flush, this); r < 0) {
-    log_error("state {}: cannot add the flush source: {}", directory_, strerror(-r));
+    log_error_errno(r, "state {}: cannot add the flush source", directory_);
     return;
   }
   flush_source_.reset(s);
@@ -460,7 +460,7 @@ void StateStore::attach(sd_event* event) {
   sd_event_source_set_enabled(s, dirty() ? SD_EVENT_ONESHOT : SD_EVENT_OFF);
   event_ = event;
   if (int r = sd_event_add_time(event, &s, CLOCK_MONOTONIC, UINT64_MAX, 0, on_retry, this); r < 0) {
-    log_error("state {}: cannot add the retry timer: {}", directory_, strerror(-r));
+    log_error_errno(r, "state {}: cannot add the retry timer", directory_);
     return;
   }
   retry_source_.reset(s);

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "base/address.h"
-#include "config/config.h"
+#include "config/command_kind.h"
 namespace rampart {
 
 // Commands are referred to by a stable id (interned name) so a config reload that reorders
