@@ -95,6 +95,7 @@ Result<void> Daemon::Impl::setup() {
                                     {[this] { commit(); }, [this] { arm_expiry(); }});
     if (!opened) return std::unexpected(opened.error());
     nft = std::move(*opened);
+    metric_events.set_kernel_backend(std::string(nft->name()));
   }
   if (firewall) enforcer_.set_backend(CommandKind::Firewall, firewall.get());
   if (!options.dry_run)
@@ -119,7 +120,7 @@ Result<void> Daemon::Impl::setup() {
         event.get(), config->settings.journal, config->settings.state_directory,
         [this](const Alert& a) {
           ++alerts_received;
-          enforcer_.on_alert(a);
+          on_alert(a);
           if (enforcer_.pending() >= 65536) commit();
           schedule_commit();
         },
@@ -226,10 +227,22 @@ void Daemon::Impl::on_line(std::string_view line) {
     reject(r.error().message, line.substr(0, 80));
     return;
   }
-  enforcer_.on_alert(alert);
+  on_alert(alert);
   // Bound what one turn can accumulate under a flood; otherwise commit when the turn ends.
   if (enforcer_.pending() >= 65536) commit();
   schedule_commit();
+}
+
+void Daemon::Impl::on_alert(const Alert& a, std::vector<std::pair<std::string, Address>>* fired) {
+  ++alerts_by_format[static_cast<size_t>(a.format)];
+  enforcer_.on_alert(a, fired);
+}
+
+// When the current loop turn began: the time its alerts were read.
+uint64_t Daemon::Impl::turn_us() const {
+  uint64_t now = 0;
+  if (event && sd_event_now(event.get(), CLOCK_MONOTONIC, &now) >= 0) return now;
+  return clock.monotonic_us();  // before the loop's first turn
 }
 
 void Daemon::Impl::reject(std::string_view why, std::string_view sample) {
@@ -247,6 +260,7 @@ void Daemon::Impl::schedule_commit() {
 
 void Daemon::Impl::commit() {
   enforcer_.commit();
+  metric_events.committed(clock.monotonic_us());
   // The backends have what was decided: the journal cursor may move past it.
   if (journal) journal->committed();
   arm_expiry();
@@ -308,7 +322,7 @@ Result<std::vector<std::pair<std::string, Address>>> Daemon::Impl::submit_alert(
     return std::unexpected(r.error());
   }
   std::vector<std::pair<std::string, Address>> fired;
-  enforcer_.on_alert(a, &fired);
+  on_alert(a, &fired);
   schedule_commit();
   return fired;
 }

@@ -25,6 +25,8 @@
 #include "input/socket_input.h"
 #include "journal/audit.h"
 #include "journal/journal_input.h"
+#include "metrics/metric_events.h"
+#include "metrics/metric_set.h"
 #include "nft/nft_firewall.h"
 #include "state/state_store.h"
 namespace rampart {
@@ -57,7 +59,10 @@ class DryRunBackend final : public Backend {
 };
 
 struct Daemon::Impl final : Control {
-  explicit Impl(Options o) : options(std::move(o)), enforcer_(clock, events) { events.add(&audit); }
+  explicit Impl(Options o) : options(std::move(o)), enforcer_(clock, events) {
+    events.add(&audit);
+    events.add(&metric_events);
+  }
 
   Options options;
   SystemClock clock;
@@ -85,18 +90,27 @@ struct Daemon::Impl final : Control {
 
   uint64_t alerts_received = 0;
   uint64_t alerts_rejected = 0;
+  std::array<uint64_t, 6> alerts_by_format{};  // by AlertFormat
+  MetricEvents metric_events{"", [this] { return turn_us(); }};
   RateLimit reject_log{60 * 1000000ull, 10};
   std::string last_status;
 
   Result<void> setup();
   Result<void> setup_state();
   void on_line(std::string_view line);
+  // Every parsed alert goes through here, whichever input it came from.
+  void on_alert(const Alert& a, std::vector<std::pair<std::string, Address>>* fired = nullptr);
+  uint64_t turn_us() const;
   void reject(std::string_view why, std::string_view sample);
   void schedule_commit();
   void commit();
   void arm_expiry();
   Result<void> reload() override;
   void log_stats();
+  MetricSet metrics() const;
+  void collect_core(MetricSet& m) const;
+  void collect_backends(MetricSet& m) const;
+  void collect_exec(MetricSet& m) const;
   void read_host_addresses_now();
 
   // Control, for the D-Bus API.

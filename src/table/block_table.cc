@@ -11,6 +11,7 @@ Upsert BlockTable::upsert(const BlockKey& key, uint64_t expiry_us, uint32_t rule
   if (it == blocks_.end() || it->first != key) {
     if (blocks_.size() >= max_blocks_) return Upsert::Refused;
     last_ = blocks_.emplace_hint(it, key, Block{expiry_us, rule_id, reason, kind});
+    count_in(key, last_->second);
     schedule(key, expiry_us);
     return Upsert::Added;
   }
@@ -29,6 +30,7 @@ std::optional<Block> BlockTable::remove(const BlockKey& key) {
   auto it = blocks_.find(key);
   if (it == blocks_.end()) return std::nullopt;
   Block b = it->second;
+  count_out(key, b);
   blocks_.erase(it);
   last_ = blocks_.end();
   drop_stale_deadlines();
@@ -64,6 +66,7 @@ void BlockTable::expire(uint64_t now_us, std::vector<std::pair<BlockKey, Block>>
     auto it = blocks_.find(d.key);
     if (it == blocks_.end() || it->second.expiry_us != d.expiry_us) continue;  // stale
     out.emplace_back(it->first, it->second);
+    count_out(it->first, it->second);
     if (it == last_) last_ = blocks_.end();
     blocks_.erase(it);
   }
@@ -97,6 +100,7 @@ std::pair<BlockTable::Map::const_iterator, BlockTable::Map::const_iterator> Bloc
 
 void BlockTable::clear() {
   blocks_.clear();
+  counts_ = {};
   last_ = blocks_.end();
   deadlines_ = {};
 }

@@ -2,6 +2,7 @@
 // Pure: times are passed in (CLOCK_MONOTONIC microseconds), nothing here reads a clock.
 #pragma once
 
+#include <array>
 #include <compare>
 #include <cstdint>
 #include <map>
@@ -68,6 +69,9 @@ class BlockTable {
 
   size_t size() const { return blocks_.size(); }
   bool empty() const { return blocks_.empty(); }
+  // Blocks of one kind and address family, kept as blocks come and go: a metrics scrape must
+  // not walk a million blocks.
+  size_t count(CommandKind kind, bool v6) const { return counts_[slot(kind, v6)]; }
   const Map& blocks() const { return blocks_; }
   // All blocks of one address (every command), in command order.
   std::pair<Map::const_iterator, Map::const_iterator> range(const Address& address) const;
@@ -86,6 +90,13 @@ class BlockTable {
   };
   void schedule(const BlockKey& key, uint64_t expiry_us);
   void drop_stale_deadlines();
+  static size_t slot(CommandKind kind, bool v6) { return static_cast<size_t>(kind) * 2 + v6; }
+  void count_in(const BlockKey& key, const Block& block) {
+    ++counts_[slot(block.kind, !key.address.is_v4())];
+  }
+  void count_out(const BlockKey& key, const Block& block) {
+    --counts_[slot(block.kind, !key.address.is_v4())];
+  }
 
   size_t max_blocks_;
   Map blocks_;
@@ -96,6 +107,7 @@ class BlockTable {
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::vector<std::string> reasons_{""};
   std::unordered_map<std::string, uint32_t> reason_ids_{{"", 0}};
+  std::array<size_t, 8> counts_{};  // by slot(kind, v6)
 };
 
 // Repeated-offender counts per (command, address), forgotten after a quiet period.

@@ -118,6 +118,26 @@ TEST(BlockTable, HeapStaysBoundedUnderRefreshStorms) {
   EXPECT_EQ(out.size(), 1u);
 }
 
+TEST(BlockTable, CountsByKindAndFamilyFollowEveryWayOut) {
+  BlockTable t;
+  t.upsert(key("203.0.113.1"), 100, 0, 0, CommandKind::Firewall);
+  t.upsert(key("203.0.113.2"), 0, 0, 0, CommandKind::Firewall);
+  t.upsert(key("203.0.113.2", 1), 0, 0, 0, CommandKind::Exec);
+  t.upsert(key("2001:db8::1"), 0, 0, 0, CommandKind::Firewall);
+  t.upsert(key("2001:db8::1"), 0, 0, 0, CommandKind::Firewall);  // unchanged: counted once
+  EXPECT_EQ(t.count(CommandKind::Firewall, false), 2u);
+  EXPECT_EQ(t.count(CommandKind::Firewall, true), 1u);
+  EXPECT_EQ(t.count(CommandKind::Exec, false), 1u);
+  EXPECT_EQ(t.count(CommandKind::HostsDeny, false), 0u);
+  std::vector<std::pair<BlockKey, Block>> out;
+  t.expire(100, out);
+  EXPECT_EQ(t.count(CommandKind::Firewall, false), 1u);
+  t.remove(key("203.0.113.2", 1));
+  EXPECT_EQ(t.count(CommandKind::Exec, false), 0u);
+  t.clear();
+  EXPECT_EQ(t.count(CommandKind::Firewall, true), 0u);
+}
+
 TEST(BlockTable, InternsReasons) {
   BlockTable t;
   uint32_t a = t.intern("sshd brute force");
