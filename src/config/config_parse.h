@@ -5,7 +5,10 @@
 
 #include <libxml/tree.h>
 
+#include <algorithm>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,7 +17,17 @@
 #include "base/error.h"
 #include "base/handles_xml.h"
 #include "config/config.h"
+#include "config/config_text.h"
 namespace rampart::config_internal {
+
+// A word an element may hold and what it means: {"ipset", FirewalldMode::Ipset}. `label`
+// replaces the word in the error's list of choices when it needs explaining.
+template <class T>
+struct Choice {
+  std::string_view word;
+  T value;
+  std::string_view label = {};
+};
 
 // "file:line: text" lines, errors and warnings kept apart.
 struct Diagnostics {
@@ -40,6 +53,68 @@ std::string_view name_of(const xmlNode* node);
 // The element children of `node`, skipping text and comments.
 std::vector<const xmlNode*> child_elements(const xmlNode* node);
 
+class ConfigParser;
+
+// One child element a config block knows, and how it is read. Every block (the sections of
+// <ossec_config>, <command>, <active-response>, <rampart> and its sub-blocks) is a table of
+// these, in config_parse.cc, config_commands.cc and config_settings.cc: a new option is one
+// row, such as
+//   {"max_blocks", number_into(&Settings::max_blocks, 1, UINT32_MAX)},
+// and a new sub-block one row naming its own table: {"node", block_into(kNodeBlock)}.
+template <class Target>
+struct Element {
+  std::string_view name;
+  std::function<void(ConfigParser& parser, const xmlNode* node, Target& target)> read;
+  unsigned flags = 0;
+};
+
+// Element flags.
+inline constexpr unsigned kRepeats = 1;   // may appear more than once without a warning
+inline constexpr unsigned kUnlisted = 2;  // accepted and ignored: not offered in the hint
+
+// Block flags.
+inline constexpr unsigned kWarnTwice = 1;      // a repeated child: warning, the last one wins
+inline constexpr unsigned kIgnoreUnknown = 2;  // unknown children are others' (<ossec_config>)
+
+template <class Target>
+struct Block {
+  std::string_view name;  // the element, for messages: "command"
+  std::vector<Element<Target>> elements;
+  unsigned flags = 0;
+
+  const Element<Target>* find(std::string_view child) const {
+    for (const Element<Target>& e : elements)
+      if (e.name == child) return &e;
+    return nullptr;
+  }
+  // "name, executable, expect": what the hint for an unknown element offers.
+  std::string known() const {
+    std::string out;
+    for (const Element<Target>& e : elements) {
+      if (e.flags & kUnlisted) continue;
+      if (!out.empty()) out += ", ";
+      out += e.name;
+    }
+    return out;
+  }
+};
+
+// The names of the children read so far, in order.
+class SeenElements {
+ public:
+  bool insert(std::string_view name) {
+    if (has(name)) return false;
+    seen_.push_back(name);
+    return true;
+  }
+  bool has(std::string_view name) const {
+    return std::find(seen_.begin(), seen_.end(), name) != seen_.end();
+  }
+
+ private:
+  std::vector<std::string_view> seen_;
+};
+
 class ConfigParser {
  public:
   void add_document(std::string_view text, const std::string& filename);
@@ -47,26 +122,24 @@ class ConfigParser {
   // error in one EINVAL Error.
   Result<Config> finish();
 
- private:
-  struct PendingResponse {
-    ActiveResponse response;
-    std::string command;
-    int timeout_line = 0;
-  };
-
-  void read_root(const xmlNode* root);
-  void read_global(const xmlNode* global);
-  void read_white_list(const xmlNode* entry);
-  void read_command(const xmlNode* node);
-  void read_active_response(const xmlNode* node);
-  bool is_disabled(const xmlNode* node);
-
-  // <rampart>; in config_settings.cc.
-  void read_settings(const xmlNode* node);
-  void read_node_settings(const xmlNode* node);
-  void read_max_prefix(const xmlNode* node);
-  void read_journal(const xmlNode* node);
-  void read_firewalld(const xmlNode* node);
+  // Reads each child of `node` with its row in `block`; an unknown child is an error that
+  // lists the known ones.
+  template <class Target>
+  SeenElements read_block(const xmlNode* node, const Block<Target>& block, Target& target) {
+    SeenElements seen;
+    for (const xmlNode* child : child_elements(node)) {
+      std::string_view name = name_of(child);
+      const Element<Target>* element = block.find(name);
+      bool again = !seen.insert(name);
+      if (again && (block.flags & kWarnTwice) && !(element && (element->flags & kRepeats)))
+        warn(child, "<{}> appears twice in this <{}>; the last one wins", name, block.name);
+      if (element)
+        element->read(*this, child, target);
+      else if (!(block.flags & kIgnoreUnknown))
+        unknown_element(child, block.name, block.known());
+    }
+    return seen;
+  }
 
   // Value readers: each reports its own error (naming the element and the fix) and returns
   // nullopt on a bad value.
@@ -75,7 +148,9 @@ class ConfigParser {
   std::optional<uint32_t> number(const xmlNode* node, uint32_t min, uint32_t max,
                                  std::string_view unit = {});
   std::optional<std::string> absolute_path(const xmlNode* node);
-  void unknown_element(const xmlNode* node, std::string_view parent, std::string_view known);
+  // One of `choices` (case-insensitive); the error lists them in table order.
+  template <class T>
+  std::optional<T> choice(const xmlNode* node, std::span<const Choice<T>> choices);
 
   template <class... Args>
   void error(const xmlNode* node, fmt::format_string<Args...> format, Args&&... args) {
@@ -87,6 +162,28 @@ class ConfigParser {
     diag_.warnings.push_back(fmt::format("{}:{}: {}", file_, line_of(node),
                                          fmt::format(format, std::forward<Args>(args)...)));
   }
+  size_t error_count() const { return diag_.errors.size(); }
+  void unknown_element(const xmlNode* node, std::string_view parent, std::string_view known);
+
+  // Sections of <ossec_config>; in config_parse.cc.
+  void read_white_list(const xmlNode* entry);
+  void read_command(const xmlNode* node);
+  void read_active_response(const xmlNode* node);
+  // <rampart>; in config_settings.cc.
+  void read_settings(const xmlNode* node);
+  void read_socket(const xmlNode* node, Settings& settings);
+
+  // An <active-response> until finish() resolves its command by name.
+  struct PendingResponse {
+    ActiveResponse response;
+    std::string command;
+    int timeout_line = 0;
+  };
+
+ private:
+  void read_root(const xmlNode* root);
+  bool is_disabled(const xmlNode* node);
+  void finish_response(const xmlNode* node, PendingResponse& pending, const SeenElements& seen);
 
   Config config_;
   Diagnostics diag_;
@@ -98,5 +195,65 @@ class ConfigParser {
   std::string file_;
   bool sockets_given_in_file_ = false;
 };
+
+template <class T>
+std::optional<T> ConfigParser::choice(const xmlNode* node, std::span<const Choice<T>> choices) {
+  auto value = text(node);
+  if (!value) return {};
+  std::string v = lower(*value);
+  std::string words;
+  for (size_t i = 0; i < choices.size(); ++i) {
+    if (v == choices[i].word) return choices[i].value;
+    words += i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ";
+    words += choices[i].label.empty() ? choices[i].word : choices[i].label;
+  }
+  error(node, "<{}> must be {}, not \"{}\"", name_of(node), words, *value);
+  return {};
+}
+
+// Rows for the common cases: a checked value that goes straight into a field of the target.
+template <class T, class Field>
+auto number_into(Field T::*field, uint32_t min, uint32_t max, std::string_view unit = {}) {
+  return [=](ConfigParser& p, const xmlNode* node, T& target) {
+    if (auto n = p.number(node, min, max, unit)) target.*field = static_cast<Field>(*n);
+  };
+}
+template <class T>
+auto yes_no_into(bool T::*field) {
+  return [=](ConfigParser& p, const xmlNode* node, T& target) {
+    if (auto v = p.yes_no(node)) target.*field = *v;
+  };
+}
+template <class T>
+auto path_into(std::string T::*field) {
+  return [=](ConfigParser& p, const xmlNode* node, T& target) {
+    if (auto path = p.absolute_path(node)) target.*field = *path;
+  };
+}
+template <class T, class Field, size_t N>
+auto choice_into(Field T::*field, const Choice<Field> (&choices)[N]) {
+  return [=](ConfigParser& p, const xmlNode* node, T& target) {
+    if (auto v = p.choice(node, std::span<const Choice<Field>>(choices))) target.*field = *v;
+  };
+}
+// A row that hands the element to one of the parser's own readers (a whole section).
+template <class T>
+auto reader(void (ConfigParser::*read)(const xmlNode*)) {
+  return [read](ConfigParser& p, const xmlNode* node, T&) { (p.*read)(node); };
+}
+// A sub-block whose children go into the same target (<rampart><node>)...
+template <class T>
+auto block_into(const Block<T>& block) {
+  return [&block](ConfigParser& p, const xmlNode* node, T& target) {
+    p.read_block(node, block, target);
+  };
+}
+// ... or into a struct of its own: {"fleet", block_into(&Settings::fleet, kFleetBlock)}.
+template <class T, class Sub>
+auto block_into(Sub T::*field, const Block<Sub>& block) {
+  return [field, &block](ConfigParser& p, const xmlNode* node, T& target) {
+    p.read_block(node, block, target.*field);
+  };
+}
 
 }  // namespace rampart::config_internal

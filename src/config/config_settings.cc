@@ -4,15 +4,6 @@
 #include "config/config_parse.h"
 #include "config/config_text.h"
 namespace rampart::config_internal {
-namespace {
-
-constexpr std::string_view kSettingsElements =
-    "socket, state_directory, nftables, node, max_blocks, max_prefix, allow_link_local, "
-    "journal, exec_directory, exec_timeout, exec_concurrency, hosts_deny, firewall_backend, "
-    "firewalld, repeated_offenders_reset";
-
-}  // namespace
-
 std::optional<std::string> ConfigParser::text(const xmlNode* node) {
   std::string value;
   for (const xmlNode* c = node->children; c; c = c->next) {
@@ -61,179 +52,155 @@ void ConfigParser::unknown_element(const xmlNode* node, std::string_view parent,
         known);
 }
 
-void ConfigParser::read_settings(const xmlNode* node) {
-  Settings& s = config_.settings;
-  for (const xmlNode* child : child_elements(node)) {
-    std::string_view name = name_of(child);
-    if (name == "socket") {
-      auto path = absolute_path(child);
-      if (!path) continue;
-      // The first <socket> of a file replaces the list from the defaults or earlier files.
-      if (!sockets_given_in_file_) s.sockets.clear();
-      sockets_given_in_file_ = true;
-      s.sockets.push_back(*path);
-    } else if (name == "state_directory") {
-      if (auto path = absolute_path(child)) s.state_directory = *path;
-    } else if (name == "nftables") {
-      for (const xmlNode* n : child_elements(child)) {
-        if (name_of(n) != "table") {
-          unknown_element(n, "nftables", "table");
-          continue;
-        }
-        auto table = text(n);
-        if (!table) continue;
-        if (valid_table_name(*table))
-          s.nft_table = *table;
-        else
-          error(n,
-                "<table> \"{}\" is not a usable nftables table name; use 1 to 32 letters, "
-                "digits, '_' or '-'",
-                *table);
-      }
-    } else if (name == "node") {
-      read_node_settings(child);
-    } else if (name == "max_blocks") {
-      if (auto n = number(child, 1, UINT32_MAX)) s.max_blocks = *n;
-    } else if (name == "max_prefix") {
-      read_max_prefix(child);
-    } else if (name == "allow_link_local") {
-      if (auto v = yes_no(child)) s.allow_link_local = *v;
-    } else if (name == "journal") {
-      read_journal(child);
-    } else if (name == "exec_directory") {
-      if (auto path = absolute_path(child)) s.exec_directory = *path;
-    } else if (name == "exec_timeout") {
-      if (auto n = number(child, 1, 86400, "seconds")) s.exec_timeout_sec = *n;
-    } else if (name == "exec_concurrency") {
-      if (auto n = number(child, 1, 1024)) s.exec_concurrency = *n;
-    } else if (name == "hosts_deny") {
-      if (auto path = absolute_path(child)) s.hosts_deny = *path;
-    } else if (name == "firewall_backend") {
-      auto value = text(child);
-      if (!value) continue;
-      std::string v = lower(*value);
-      if (v == "auto") {
-        s.firewall_backend = FirewallBackend::Auto;
-      } else if (v == "nftables") {
-        s.firewall_backend = FirewallBackend::Nftables;
-      } else if (v == "firewalld") {
-        s.firewall_backend = FirewallBackend::Firewalld;
-      } else {
-        error(child, "<firewall_backend> must be nftables, firewalld or auto, not \"{}\"", *value);
-      }
-    } else if (name == "firewalld") {
-      read_firewalld(child);
-    } else if (name == "repeated_offenders_reset") {
-      if (auto n = number(child, 1, UINT32_MAX, "seconds")) s.repeated_offenders_reset_sec = *n;
-    } else {
-      unknown_element(child, "rampart", kSettingsElements);
-    }
-  }
+void ConfigParser::read_socket(const xmlNode* node, Settings& s) {
+  auto path = absolute_path(node);
+  if (!path) return;
+  // The first <socket> of a file replaces the list from the defaults or earlier files.
+  if (!sockets_given_in_file_) s.sockets.clear();
+  sockets_given_in_file_ = true;
+  s.sockets.push_back(*path);
 }
 
-void ConfigParser::read_node_settings(const xmlNode* node) {
-  Settings& s = config_.settings;
-  for (const xmlNode* child : child_elements(node)) {
-    std::string_view name = name_of(child);
-    if (name == "name") {
-      if (auto value = text(child)) s.node_name = *value;
-    } else if (name == "agent_id") {
-      auto value = text(child);
-      if (!value) continue;
-      if (valid_agent_id(*value))
-        s.agent_id = *value;
-      else
-        error(child, "<agent_id> must be this node's numeric agent ID such as 000, not \"{}\"",
-              *value);
-    } else if (name == "server") {
-      if (auto v = yes_no(child)) s.server = *v;
-    } else {
-      unknown_element(child, "node", "name, agent_id, server");
-    }
-  }
+namespace {
+
+void read_table(ConfigParser& p, const xmlNode* node, Settings& s) {
+  auto table = p.text(node);
+  if (!table) return;
+  if (valid_table_name(*table))
+    s.nft_table = *table;
+  else
+    p.error(node,
+            "<table> \"{}\" is not a usable nftables table name; use 1 to 32 letters, "
+            "digits, '_' or '-'",
+            *table);
 }
 
-void ConfigParser::read_max_prefix(const xmlNode* node) {
-  Settings& s = config_.settings;
-  for (const xmlNode* child : child_elements(node)) {
-    std::string_view name = name_of(child);
-    if (name == "ipv4") {
-      if (auto n = number(child, 1, 32)) s.max_prefix4 = static_cast<uint8_t>(*n);
-    } else if (name == "ipv6") {
-      if (auto n = number(child, 1, 128)) s.max_prefix6 = static_cast<uint8_t>(*n);
-    } else {
-      unknown_element(child, "max_prefix", "ipv4, ipv6");
-    }
-  }
+void read_node_agent_id(ConfigParser& p, const xmlNode* node, Settings& s) {
+  auto value = p.text(node);
+  if (!value) return;
+  if (valid_agent_id(*value))
+    s.agent_id = *value;
+  else
+    p.error(node, "<agent_id> must be this node's numeric agent ID such as 000, not \"{}\"",
+            *value);
 }
 
-void ConfigParser::read_journal(const xmlNode* node) {
+void read_node_name(ConfigParser& p, const xmlNode* node, Settings& s) {
+  if (auto value = p.text(node)) s.node_name = *value;
+}
+
+void read_zone(ConfigParser& p, const xmlNode* node, Settings& s) {
+  auto value = p.text(node);
+  if (!value) return;
+  if (value->find_first_of(" \t\r\n") != std::string::npos)
+    p.error(node, "<zone> \"{}\" must be a firewalld zone name without spaces", *value);
+  else
+    s.firewalld_zone = *value;
+}
+
+// <journal>: groups of <match> separated by <or/>, in order, so not a table.
+void read_journal(ConfigParser& p, const xmlNode* node, Settings& s) {
   // Each <journal> replaces an earlier one: its groups only make sense together.
   JournalMatches journal;
   journal.enabled = true;
-  size_t errors_before = diag_.errors.size();
+  size_t errors_before = p.error_count();
   journal.groups.emplace_back();
   for (const xmlNode* child : child_elements(node)) {
     std::string_view name = name_of(child);
     if (name == "or") {
       if (journal.groups.back().empty())
-        error(child, "<or/> must stand between two groups of <match>; remove this one");
+        p.error(child, "<or/> must stand between two groups of <match>; remove this one");
       journal.groups.emplace_back();
     } else if (name == "match") {
-      auto value = text(child);
+      auto value = p.text(child);
       if (!value) continue;
       size_t eq = value->find('=');
       std::string_view field = std::string_view(*value).substr(0, eq);
       if (eq == std::string::npos || !valid_journal_field(field)) {
-        error(child,
-              "<match> \"{}\" must be FIELD=value with an upper-case journal field name "
-              "(A-Z, 0-9, '_', not starting with a digit), such as "
-              "SYSLOG_IDENTIFIER=wazuh-analysisd",
-              *value);
+        p.error(child,
+                "<match> \"{}\" must be FIELD=value with an upper-case journal field name "
+                "(A-Z, 0-9, '_', not starting with a digit), such as "
+                "SYSLOG_IDENTIFIER=wazuh-analysisd",
+                *value);
         continue;
       }
       journal.groups.back().push_back(*value);
     } else {
-      unknown_element(child, "journal", "match, or");
+      p.unknown_element(child, "journal", "match, or");
     }
   }
-  if (journal.groups.back().empty() && diag_.errors.size() == errors_before) {
+  if (journal.groups.back().empty() && p.error_count() == errors_before) {
     if (journal.groups.size() > 1)
-      error(node, "<journal> ends with <or/>; remove it or add <match> after it");
+      p.error(node, "<journal> ends with <or/>; remove it or add <match> after it");
     else
-      error(node,
-            "<journal> has no <match>; add <match>FIELD=value</match> so rampart reads "
-            "only the alerts, such as <match>SYSLOG_IDENTIFIER=wazuh-analysisd</match>");
+      p.error(node,
+              "<journal> has no <match>; add <match>FIELD=value</match> so rampart reads "
+              "only the alerts, such as <match>SYSLOG_IDENTIFIER=wazuh-analysisd</match>");
   }
-  config_.settings.journal = std::move(journal);
+  s.journal = std::move(journal);
 }
 
-void ConfigParser::read_firewalld(const xmlNode* node) {
-  Settings& s = config_.settings;
-  for (const xmlNode* child : child_elements(node)) {
-    std::string_view name = name_of(child);
-    if (name == "zone") {
-      auto value = text(child);
-      if (!value) continue;
-      if (value->find_first_of(" \t\r\n") != std::string::npos)
-        error(child, "<zone> \"{}\" must be a firewalld zone name without spaces", *value);
-      else
-        s.firewalld_zone = *value;
-    } else if (name == "mode") {
-      auto value = text(child);
-      if (!value) continue;
-      std::string v = lower(*value);
-      if (v == "rich-rule") {
-        s.firewalld_mode = FirewalldMode::RichRule;
-      } else if (v == "ipset") {
-        s.firewalld_mode = FirewalldMode::Ipset;
-      } else {
-        error(child, "<mode> must be rich-rule or ipset, not \"{}\"", *value);
-      }
-    } else {
-      unknown_element(child, "firewalld", "zone, mode");
-    }
-  }
+constexpr Choice<FirewallBackend> kFirewallBackends[] = {
+    {"nftables", FirewallBackend::Nftables},
+    {"firewalld", FirewallBackend::Firewalld},
+    {"auto", FirewallBackend::Auto},
+};
+constexpr Choice<FirewalldMode> kFirewalldModes[] = {
+    {"rich-rule", FirewalldMode::RichRule},
+    {"ipset", FirewalldMode::Ipset},
+};
+
+const Block<Settings> kNftablesBlock{"nftables", {{"table", read_table}}};
+const Block<Settings> kNodeBlock{
+    "node",
+    {
+        {"name", read_node_name},
+        {"agent_id", read_node_agent_id},
+        {"server", yes_no_into(&Settings::server)},
+    },
+};
+const Block<Settings> kMaxPrefixBlock{
+    "max_prefix",
+    {
+        {"ipv4", number_into(&Settings::max_prefix4, 1, 32)},
+        {"ipv6", number_into(&Settings::max_prefix6, 1, 128)},
+    },
+};
+const Block<Settings> kFirewalldBlock{
+    "firewalld",
+    {
+        {"zone", read_zone},
+        {"mode", choice_into(&Settings::firewalld_mode, kFirewalldModes)},
+    },
+};
+
+// <rampart>: one row per option, in the order the hint for an unknown one lists them.
+const Block<Settings> kSettingsBlock{
+    "rampart",
+    {
+        {"socket", [](ConfigParser& p, const xmlNode* n, Settings& s) { p.read_socket(n, s); }},
+        {"state_directory", path_into(&Settings::state_directory)},
+        {"nftables", block_into(kNftablesBlock)},
+        {"node", block_into(kNodeBlock)},
+        {"max_blocks", number_into(&Settings::max_blocks, 1, UINT32_MAX)},
+        {"max_prefix", block_into(kMaxPrefixBlock)},
+        {"allow_link_local", yes_no_into(&Settings::allow_link_local)},
+        {"journal", read_journal},
+        {"exec_directory", path_into(&Settings::exec_directory)},
+        {"exec_timeout", number_into(&Settings::exec_timeout_sec, 1, 86400, "seconds")},
+        {"exec_concurrency", number_into(&Settings::exec_concurrency, 1, 1024)},
+        {"hosts_deny", path_into(&Settings::hosts_deny)},
+        {"firewall_backend", choice_into(&Settings::firewall_backend, kFirewallBackends)},
+        {"firewalld", block_into(kFirewalldBlock)},
+        {"repeated_offenders_reset",
+         number_into(&Settings::repeated_offenders_reset_sec, 1, UINT32_MAX, "seconds")},
+    },
+};
+
+}  // namespace
+
+void ConfigParser::read_settings(const xmlNode* node) {
+  read_block(node, kSettingsBlock, config_.settings);
 }
 
 }  // namespace rampart::config_internal
