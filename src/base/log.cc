@@ -11,6 +11,11 @@ namespace {
 
 bool g_journal = false;
 LogLevel g_max = LogLevel::Info;
+LogTarget g_target = LogTarget::Auto;
+
+constexpr std::string_view kLevelNames[] = {"emerg",   "alert",  "crit", "err",
+                                            "warning", "notice", "info", "debug"};
+constexpr std::string_view kTargetNames[] = {"auto", "console", "journal", "null"};
 
 }  // namespace
 
@@ -33,11 +38,47 @@ void log_set_max_level(LogLevel level) {
   g_max = level;
 }
 
+LogLevel log_max_level() {
+  return g_max;
+}
+
+bool log_enabled(LogLevel level) {
+  return g_target != LogTarget::Null && static_cast<int>(level) <= static_cast<int>(g_max);
+}
+
+void log_set_target(LogTarget target) {
+  g_target = target;
+}
+
+LogTarget log_target() {
+  return g_target;
+}
+
+std::string_view log_level_name(LogLevel level) {
+  return kLevelNames[static_cast<size_t>(level)];
+}
+
+std::optional<LogLevel> log_level_from_name(std::string_view name) {
+  for (size_t i = 0; i < std::size(kLevelNames); ++i)
+    if (kLevelNames[i] == name) return static_cast<LogLevel>(i);
+  return std::nullopt;
+}
+
+std::string_view log_target_name(LogTarget target) {
+  return kTargetNames[static_cast<size_t>(target)];
+}
+
+std::optional<LogTarget> log_target_from_name(std::string_view name) {
+  for (size_t i = 0; i < std::size(kTargetNames); ++i)
+    if (kTargetNames[i] == name) return static_cast<LogTarget>(i);
+  return std::nullopt;
+}
+
 void log_write(LogLevel level, std::string_view message) {
-  if (static_cast<int>(level) > static_cast<int>(g_max)) return;
+  if (!log_enabled(level)) return;
   std::string line;
   line.reserve(message.size() + 8);
-  if (g_journal) {
+  if (g_journal && g_target != LogTarget::Console) {
     line += '<';
     line += char('0' + static_cast<int>(level));
     line += '>';

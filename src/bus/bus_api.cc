@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "base/log.h"
+#include "bus/bus_log_control.h"
 namespace rampart {
 
 namespace {
@@ -142,6 +143,9 @@ Result<std::unique_ptr<BusApi>> BusApi::open(sd_event* event, Control& control) 
       r < 0)
     return fail_errno(r, "cannot publish {} on the system bus", kBusPath);
   api->object_slot_.reset(slot);
+  auto log_control = add_log_control(b);
+  if (!log_control) return std::unexpected(log_control.error());
+  api->log_control_slot_ = std::move(*log_control);
   if (int r = sd_bus_attach_event(b, event, SD_EVENT_PRIORITY_NORMAL); r < 0)
     return fail_errno(r, "cannot attach the system bus to the event loop");
 

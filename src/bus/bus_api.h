@@ -75,6 +75,7 @@ class BusApi final : public EventSink {
   Control& control_;
   BusPtr bus_;
   BusSlotPtr object_slot_;
+  BusSlotPtr log_control_slot_;  // org.freedesktop.LogControl1
   BusAuthorizer authorizer_;
   EventSourcePtr after_commit_source_, properties_timer_;
   std::vector<std::move_only_function<void()>> after_commit_;

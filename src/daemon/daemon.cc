@@ -235,7 +235,26 @@ void Daemon::Impl::on_line(std::string_view line) {
 
 void Daemon::Impl::on_alert(const Alert& a, std::vector<std::pair<std::string, Address>>* fired) {
   ++alerts_by_format[static_cast<size_t>(a.format)];
+  if (log_enabled(LogLevel::Debug)) log_reasoning(a);
   enforcer_.on_alert(a, fired);
+}
+
+// At debug level (systemctl service-log-level rampart debug), what ExplainAlert would say of
+// each alert, binding by binding; rate-limited like the rejected-alert records, since a flood
+// at debug level must not become a flood of the journal.
+void Daemon::Impl::log_reasoning(const Alert& a) {
+  uint64_t suppressed = 0;
+  if (!reasoning_log.allow(clock.monotonic_us(), &suppressed)) return;
+  std::string id = a.id.empty() ? std::string("(no id)") : a.id;
+  if (suppressed)
+    log_debug("alert {}: the reasoning for {} earlier alerts was not logged (at most {} a minute)",
+              id, suppressed, kReasoningPerMinute);
+  std::string text = enforcer_.engine().explain(a);
+  for (std::string_view rest = text; !rest.empty();) {
+    size_t end = rest.find('\n');
+    log_debug("alert {}: {}", id, rest.substr(0, end));
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+  }
 }
 
 // When the current loop turn began: the time its alerts were read.

@@ -93,6 +93,8 @@ struct Daemon::Impl final : Control {
   std::array<uint64_t, 6> alerts_by_format{};  // by AlertFormat
   MetricEvents metric_events{"", [this] { return turn_us(); }};
   RateLimit reject_log{60 * 1000000ull, 10};
+  static constexpr unsigned kReasoningPerMinute = 10;
+  RateLimit reasoning_log{60 * 1000000ull, kReasoningPerMinute};
   std::string last_status;
 
   Result<void> setup();
@@ -101,6 +103,7 @@ struct Daemon::Impl final : Control {
   // Every parsed alert goes through here, whichever input it came from.
   void on_alert(const Alert& a, std::vector<std::pair<std::string, Address>>* fired = nullptr);
   uint64_t turn_us() const;
+  void log_reasoning(const Alert& a);
   void reject(std::string_view why, std::string_view sample);
   void schedule_commit();
   void commit();

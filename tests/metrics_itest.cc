@@ -1,0 +1,126 @@
+// Observability end to end: org.freedesktop.LogControl1 on rampartd's bus connection (the
+// interface `systemctl service-log-level` sets), the reasoning rampartd logs per alert at debug
+// level, and its rate limit. A private system bus (dbus-daemon) for the suite, rampartd
+// against the real kernel in a fresh network namespace per test.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "harness.h"
+
+namespace rampart::test {
+namespace {
+
+const std::string kDrop = R"(
+  <command><name>firewall-drop</name><executable>firewall-drop</executable>
+    <expect>srcip</expect><timeout_allowed>yes</timeout_allowed></command>
+  <active-response><command>firewall-drop</command><location>local</location>
+    <level>10</level><timeout>600</timeout></active-response>)";
+
+const std::string kNobody = "setpriv --reuid=nobody --regid=nogroup --clear-groups ";
+const std::string kLogControl =
+    "org.rampart1 /org/freedesktop/LogControl1 org.freedesktop.LogControl1 ";
+
+PrivateBus* g_bus = nullptr;
+
+// An alert with its own id, so its debug lines can be told from the others'.
+std::string alert_with_id(const std::string& srcip, const std::string& id) {
+  std::string a = wazuh_alert(srcip);
+  size_t at = a.find("1732740000.123456");
+  return a.replace(at, 17, id);
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+class MetricsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (geteuid() == 0) g_bus = new PrivateBus();
+  }
+  static void TearDownTestSuite() {
+    delete g_bus;
+    g_bus = nullptr;
+  }
+  void SetUp() override {
+    RAMPART_REQUIRE_ROOT();
+    ASSERT_TRUE(g_bus && g_bus->ok()) << "dbus-daemon did not start";
+    ASSERT_EQ(enter_new_netns(), "");
+  }
+  std::string busctl(const std::string& args, int* status = nullptr, bool nobody = false) {
+    return run((nobody ? kNobody : "") + "busctl --system " + args + " 2>&1", status);
+  }
+  // Waits until every alert sent so far was read, then for a stats line: everything logged
+  // before it has been written out.
+  bool settled(uint64_t alerts) {
+    return wait_until([&] { return daemon.stat("alerts_received") == alerts; });
+  }
+
+  DaemonProcess daemon;
+};
+
+TEST_F(MetricsTest, LogLevelOverLogControl1AndTheReasoningAtDebug) {
+  ASSERT_EQ(daemon.start(kDrop, {}, {g_bus->env()}), "");
+  EXPECT_EQ(busctl("get-property " + kLogControl + "LogLevel"), "s \"info\"\n");
+  EXPECT_EQ(busctl("get-property " + kLogControl + "SyslogIdentifier"), "s \"rampartd\"\n");
+
+  ASSERT_TRUE(daemon.send({alert_with_id("203.0.113.1", "quiet.1")}));
+  ASSERT_TRUE(settled(1));
+  EXPECT_EQ(daemon.log().find("alert quiet.1:"), std::string::npos) << "info: no reasoning";
+
+  int status = -1;
+  std::string out = busctl("set-property " + kLogControl + "LogLevel s debug", &status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_EQ(busctl("get-property " + kLogControl + "LogLevel"), "s \"debug\"\n");
+  ASSERT_TRUE(daemon.send({alert_with_id("203.0.113.2", "loud.2")}));
+  ASSERT_TRUE(settled(2));
+  std::string log = daemon.log();
+  EXPECT_NE(log.find("log level debug (was info), set over D-Bus by uid 0"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("alert loud.2: alert: format wazuh-json, rule 5712, level 10"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("alert loud.2: " + daemon.config_path() +
+                     ":5 active-response 1 (firewall-drop): RESPONDS: firewall-drop "
+                     "203.0.113.2 for 600s"),
+            std::string::npos)
+      << log;
+
+  // Only root (or CAP_SYS_ADMIN) may change it, as for systemd's own daemons; anyone may read.
+  out = busctl("set-property " + kLogControl + "LogLevel s err", &status, true);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("Access"), std::string::npos) << out;
+  EXPECT_EQ(busctl("get-property " + kLogControl + "LogLevel", nullptr, true), "s \"debug\"\n");
+  out = busctl("set-property " + kLogControl + "LogLevel s loud", &status);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("\"loud\" is not a log level"), std::string::npos) << out;
+  out = busctl("set-property " + kLogControl + "LogTarget s kmsg", &status);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("stderr only"), std::string::npos) << out;
+
+  ASSERT_EQ(busctl("set-property " + kLogControl + "LogLevel s info", &status), "");
+  EXPECT_EQ(busctl("get-property " + kLogControl + "LogLevel"), "s \"info\"\n");
+  ASSERT_TRUE(daemon.send({alert_with_id("203.0.113.3", "quiet.3")}));
+  ASSERT_TRUE(settled(3));
+  EXPECT_EQ(daemon.log().find("alert quiet.3:"), std::string::npos) << "back to info";
+}
+
+TEST_F(MetricsTest, TheReasoningIsRateLimitedUnderAFlood) {
+  ASSERT_EQ(daemon.start(kDrop, {}, {g_bus->env()}), "");
+  int status = -1;
+  ASSERT_EQ(busctl("set-property " + kLogControl + "LogLevel s debug", &status), "");
+  std::vector<std::string> flood;
+  for (int i = 0; i < 500; ++i)
+    flood.push_back(alert_with_id(fmt::format("198.51.100.{}", i % 250 + 1), "f"));
+  ASSERT_TRUE(daemon.send(flood));
+  ASSERT_TRUE(settled(500));
+  size_t headers = count(daemon.log(), "alert f: alert: format");
+  EXPECT_GE(headers, 1u);
+  EXPECT_LE(headers, 10u) << "at most 10 alerts' reasoning a minute";
+}
+
+}  // namespace
+}  // namespace rampart::test
