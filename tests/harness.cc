@@ -65,21 +65,6 @@ std::string enter_private_journal(pid_t* ret_journald) {
   return "";
 }
 
-std::string run(const std::string& command, int* status) {
-  std::string out;
-  FILE* p = popen(command.c_str(), "r");
-  if (!p) {
-    if (status) *status = -1;
-    return out;
-  }
-  char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = pclose(p);
-  if (status) *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
-}
-
 std::optional<std::vector<SetElement>> list_set(const std::string& table, const std::string& set) {
   int status = 0;
   std::string text = run("nft -j list set inet " + table + " " + set + " 2>/dev/null", &status);
@@ -119,30 +104,6 @@ std::optional<std::vector<SetElement>> list_set(const std::string& table, const 
     }
   }
   return result;
-}
-
-bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (true) {
-    if (ready()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/rampart-test-XXXXXX";
-  char* p = mkdtemp(tmpl);
-  if (p) path_ = p;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-}
-
-void TempDir::write(const std::string& name, const std::string& content) const {
-  std::ofstream(file(name), std::ios::binary) << content;
 }
 
 DaemonProcess::DaemonProcess(std::string table) : table_(std::move(table)) {
@@ -279,34 +240,6 @@ std::optional<uint64_t> DaemonProcess::stat(const std::string& name) {
   size_t at = text.find(" " + name + "=", line);
   if (at == std::string::npos) return std::nullopt;
   return std::stoull(text.substr(at + name.size() + 2));
-}
-
-const std::string PrivateBus::kAllowAll = R"(
-  <policy context="default">
-    <allow user="*"/> <allow own="*"/>
-    <allow send_type="method_call"/> <allow send_type="signal"/>
-    <allow send_type="method_return"/> <allow send_type="error"/>
-    <allow receive_type="method_call"/> <allow receive_type="signal"/>
-    <allow receive_type="method_return"/> <allow receive_type="error"/>
-  </policy>)";
-
-PrivateBus::PrivateBus(const std::string& policy) {
-  chmod(dir_.path().c_str(), 0755);  // tests run clients as nobody too
-  std::string socket = dir_.file("bus.sock");
-  dir_.write("bus.conf",
-             "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-             " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-             "<busconfig>\n  <type>system</type>\n  <listen>unix:path=" +
-                 socket + "</listen>\n  <auth>EXTERNAL</auth>" + policy + "\n</busconfig>\n");
-  pid_ = atoi(
-      run("dbus-daemon --config-file=" + dir_.file("bus.conf") + " --fork --print-pid").c_str());
-  address_ = "unix:path=" + socket;
-  setenv("DBUS_SYSTEM_BUS_ADDRESS", address_.c_str(), 1);
-}
-
-PrivateBus::~PrivateBus() {
-  // Forked by dbus-daemon itself: not our child, so there is nothing to reap.
-  if (pid_ > 0) kill(pid_, SIGTERM);
 }
 
 std::string wazuh_alert(const std::string& srcip, int level, const std::string& rule,

@@ -14,6 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "testing/private_bus.h"
+#include "testing/run.h"
+#include "testing/temp_dir.h"
 namespace rampart::test {
 
 // Fails the current test (not skips) when a root-only test cannot get what it needs; skips
@@ -34,9 +37,6 @@ std::string enter_new_netns();
 // Returns an error text, or "" with the journald's pid in *ret_journald.
 std::string enter_private_journal(pid_t* ret_journald);
 
-// Runs a command line through /bin/sh, returns stdout; `status` gets the exit status.
-std::string run(const std::string& command, int* status = nullptr);
-
 // One element of a set as `nft -j list set` prints it.
 struct SetElement {
   std::string address;  // "203.0.113.9" or "198.51.100.0/24"
@@ -47,25 +47,6 @@ struct SetElement {
 // The kernel's view of inet <table> <set>, read with the nft tool; nullopt when the set (or
 // table) does not exist.
 std::optional<std::vector<SetElement>> list_set(const std::string& table, const std::string& set);
-
-// Polls `ready` every 10 ms until it holds or `timeout` passes.
-bool wait_until(const std::function<bool()>& ready,
-                std::chrono::milliseconds timeout = std::chrono::seconds(10));
-
-// A temporary directory removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  void write(const std::string& name, const std::string& content) const;
-
- private:
-  std::string path_;
-};
 
 // A rampartd child process with its own config, socket and state directory. Its stderr goes
 // to a file the test can read (log()).
@@ -107,30 +88,6 @@ class DaemonProcess {
  private:
   TempDir dir_;
   std::string table_, socket_, config_, state_, log_;
-  pid_t pid_ = -1;
-};
-
-// A private dbus-daemon of type "system" listening on a socket in its own temporary
-// directory. The constructor exports DBUS_SYSTEM_BUS_ADDRESS, so sd_bus_open_system() and
-// busctl in this process (and its children) talk to it; env() is the same for a DaemonProcess.
-class PrivateBus {
- public:
-  // A policy that lets everyone own and call everything, for tests not about policy.
-  static const std::string kAllowAll;
-  // `policy` is the part of the bus configuration after <auth>: <policy> and <include>
-  // elements.
-  explicit PrivateBus(const std::string& policy = kAllowAll);
-  ~PrivateBus();
-  PrivateBus(const PrivateBus&) = delete;
-  PrivateBus& operator=(const PrivateBus&) = delete;
-
-  bool ok() const { return pid_ > 0; }
-  const std::string& address() const { return address_; }
-  std::string env() const { return "DBUS_SYSTEM_BUS_ADDRESS=" + address_; }
-
- private:
-  TempDir dir_;
-  std::string address_;
   pid_t pid_ = -1;
 };
 

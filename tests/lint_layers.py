@@ -37,15 +37,20 @@ MAY_INCLUDE = {
     "daemon": None,
     # rampartctl talks to rampartd over D-Bus only: it shares names, not code.
     "ctl": {"base", "bus/bus_names.h"},
+    # Helpers for tests (a private dbus-daemon, temporary directories): only *_test.cc files
+    # include them.
+    "testing": {"base"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
 def allowed(folder, target, path):
     rules = MAY_INCLUDE[folder]
+    target_folder = target.split("/", 1)[0]
+    if target_folder == "testing" and folder != "testing":
+        return path.endswith("_test.cc")
     if rules is None:
         return not target.startswith("ctl/")
-    target_folder = target.split("/", 1)[0]
     if target_folder == folder:
         return True
     # Tests may use the fakes of the layer they test (core/enforcer_fakes.h).

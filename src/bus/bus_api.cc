@@ -11,34 +11,42 @@ namespace {
 
 constexpr const char* kInvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";
 
-// The enforcer speaks errno; callers get the documented D-Bus error names.
-const char* error_name(int code) {
-  switch (code) {
-    case EINVAL:
+// The D-Bus error for each refusal (dbus/org.rampart1.Manager.xml documents them).
+const char* error_name(Refusal why) {
+  switch (why) {
+    case Refusal::TooWide:
       return kInvalidArgs;
-    case EPERM:
-      return kErrorAllowlisted;  // allowlisted, or never blockable (loopback, multicast...)
-    case ENOENT:
-      return kErrorNotBlocked;
-    case ENOSPC:
-      return kErrorTooManyBlocks;
-    case ENOTSUP:
+    case Refusal::NeverBlock:
+    case Refusal::HostAddress:
+    case Refusal::Allowlisted:
+      return kErrorAllowlisted;
+    case Refusal::NoBackend:
       return "org.freedesktop.DBus.Error.NotSupported";
-    default:
-      return "org.freedesktop.DBus.Error.Failed";
+    case Refusal::TooMany:
+      return kErrorTooManyBlocks;
+    case Refusal::NotBlocked:
+      return kErrorNotBlocked;
   }
+  return "org.freedesktop.DBus.Error.Failed";
 }
 
 int reply_error(sd_bus_message* call, const char* name, const std::string& message) {
   return sd_bus_reply_method_errorf(call, name, "%s", message.c_str());
 }
 
-// The signals' "why": the enforcer's reasons, with a block deleted behind rampart's back
-// ("removed-externally") reported as "revoked" (someone revoked it, just not through us).
-const char* unblock_why(std::string_view detail) {
-  if (detail == "flushed") return "flushed";
-  if (detail == "replaced") return "replaced";
-  if (detail == "expired") return "expired";
+// The Unblocked signal's "why". A block deleted behind rampart's back is reported as
+// "revoked": someone revoked it, just not through us.
+const char* signal_why(const Event& e) {
+  if (e.type == EventType::Expired) return "expired";
+  switch (e.unblock_why) {
+    case UnblockWhy::Flushed:
+      return "flushed";
+    case UnblockWhy::Replaced:
+      return "replaced";
+    case UnblockWhy::Revoked:
+    case UnblockWhy::External:
+      break;
+  }
   return "revoked";
 }
 
@@ -150,19 +158,13 @@ Result<std::unique_ptr<BusApi>> BusApi::open(sd_event* event, Control& control) 
     return fail_errno(r, "cannot attach the system bus to the event loop");
 
   sd_event_source* s = nullptr;
-  if (int r = sd_event_add_defer(event, &s, on_after_commit, api.get()); r < 0)
-    return fail_errno(r, "sd_event_add_defer");
-  api->after_commit_source_.reset(s);
-  // The daemon commits at IDLE priority; replies to changes go out right after that.
-  sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE + 1);
-  sd_event_source_set_enabled(s, SD_EVENT_OFF);
   if (int r = sd_event_add_time(event, &s, CLOCK_MONOTONIC, UINT64_MAX, 1000, on_properties_timer,
                                 api.get());
       r < 0)
     return fail_errno(r, "cannot add the D-Bus properties timer");
   api->properties_timer_.reset(s);
   sd_event_source_set_enabled(s, SD_EVENT_OFF);
-  api->announced_active_ = control.enforcer().active();
+  api->announced_active_ = control.stats().active_blocks;
 
   if (int r = sd_bus_request_name(b, kBusName, 0); r < 0) {
     if (r == -EEXIST)
@@ -194,8 +196,7 @@ void BusApi::emit(const Event& e) {
     case EventType::Unblocked:
       if (e.address)
         sd_bus_emit_signal(bus_.get(), kBusPath, kBusInterface, "Unblocked", "ss",
-                           e.address->str().c_str(),
-                           e.type == EventType::Expired ? "expired" : unblock_why(e.detail));
+                           e.address->str().c_str(), signal_why(e));
       break;
     case EventType::BackendFailure:
     case EventType::Restored:
@@ -222,23 +223,11 @@ void BusApi::schedule_properties_changed() {
 int BusApi::on_properties_timer(sd_event_source*, uint64_t now, void* u) {
   auto* self = static_cast<BusApi*>(u);
   self->last_properties_us_ = now;
-  size_t active = self->control_.enforcer().active();
+  size_t active = self->control_.stats().active_blocks;
   if (self->announced_active_ == active) return 0;
   self->announced_active_ = active;
   sd_bus_emit_properties_changed(self->bus_.get(), kBusPath, kBusInterface, "ActiveBlocks",
                                  nullptr);
-  return 0;
-}
-
-void BusApi::after_commit(std::move_only_function<void()> reply) {
-  after_commit_.push_back(std::move(reply));
-  sd_event_source_set_enabled(after_commit_source_.get(), SD_EVENT_ONESHOT);
-}
-
-int BusApi::on_after_commit(sd_event_source*, void* u) {
-  auto* self = static_cast<BusApi*>(u);
-  auto replies = std::exchange(self->after_commit_, {});
-  for (auto& reply : replies) reply();
   return 0;
 }
 
@@ -264,7 +253,7 @@ BusApi::Page BusApi::page(const std::optional<Address>& after, size_t max) const
   size_t bytes = 0;
   std::optional<Address> cursor = after;
   while (true) {
-    std::vector<BlockView> chunk = control_.enforcer().list(cursor ? &*cursor : nullptr, kChunk);
+    std::vector<BlockView> chunk = control_.list(cursor, kChunk);
     bool more = chunk.size() == kChunk;
     if (more) {
       // list() resumes after a whole address: end each chunk on an address boundary.
@@ -301,7 +290,7 @@ int BusApi::reply_blocks(sd_bus_message* call, const std::optional<Address>& aft
     return sd_bus_error_setf(error, "org.freedesktop.DBus.Error.LimitsExceeded",
                              "%zu active blocks do not fit in one reply; page with "
                              "ListBlocksAfter (rampartctl list does)",
-                             control_.enforcer().active());
+                             control_.stats().active_blocks);
   sd_bus_message* raw = nullptr;
   int r = sd_bus_message_new_method_return(call, &raw);
   if (r < 0) return r;
@@ -335,7 +324,7 @@ int BusApi::method_get(sd_bus_message* m, void* u, sd_bus_error* e) {
   if (int r = sd_bus_message_read(m, "s", &text); r < 0) return r;
   auto address = parse_address(text, e);
   if (!address) return -EINVAL;
-  auto v = static_cast<BusApi*>(u)->control_.enforcer().get(*address);
+  auto v = static_cast<BusApi*>(u)->control_.get(*address);
   if (!v)
     return sd_bus_error_setf(e, kErrorNotBlocked, "%s is not blocked", address->str().c_str());
   return sd_bus_reply_method_return(m, "(sstuss)", v->address.str().c_str(), v->command.c_str(),
@@ -364,15 +353,14 @@ int BusApi::method_block(sd_bus_message* m, void* u, sd_bus_error* e) {
       m, kActionManageBlocks, "blocking addresses",
       [self, a = *address, timeout, why = std::string(*reason)](sd_bus_message* call,
                                                                 uint32_t uid) {
-        auto r = self->control_.enforcer().block(a, timeout, why, uid);
+        auto r = self->control_.block(a, timeout, why, uid);
         if (!r) {
-          reply_error(call, error_name(r.error().code), r.error().message);
+          reply_error(call, error_name(r.error().why), r.error().message);
           return;
         }
-        self->control_.commit_soon();
-        self->after_commit([self, a, call = BusMessagePtr(sd_bus_message_ref(call))] {
+        self->control_.when_committed([self, a, call = BusMessagePtr(sd_bus_message_ref(call))] {
           // The kernel may have refused what the table accepted (the log says why).
-          if (!self->control_.enforcer().get(a))
+          if (!self->control_.get(a))
             reply_error(call.get(), kErrorBackendFailed,
                         fmt::format("the firewall backend refused to block {}; see rampartd's log",
                                     a.str()));
@@ -392,12 +380,11 @@ int BusApi::method_unblock(sd_bus_message* m, void* u, sd_bus_error* e) {
   return self->authorized(
       m, kActionManageBlocks, "unblocking addresses",
       [self, a = *address](sd_bus_message* call, uint32_t uid) {
-        if (auto r = self->control_.enforcer().unblock(a, uid); !r) {
-          reply_error(call, error_name(r.error().code), r.error().message);
+        if (auto r = self->control_.unblock(a, uid); !r) {
+          reply_error(call, error_name(r.error().why), r.error().message);
           return;
         }
-        self->control_.commit_soon();
-        self->after_commit([call = BusMessagePtr(sd_bus_message_ref(call))] {
+        self->control_.when_committed([call = BusMessagePtr(sd_bus_message_ref(call))] {
           sd_bus_reply_method_return(call.get(), "");
         });
       },
@@ -409,9 +396,8 @@ int BusApi::method_flush(sd_bus_message* m, void* u, sd_bus_error* e) {
   return self->authorized(
       m, kActionManageBlocks, "flushing all blocks",
       [self](sd_bus_message* call, uint32_t uid) {
-        auto n = static_cast<uint32_t>(self->control_.enforcer().flush(uid));
-        self->control_.commit_soon();
-        self->after_commit([n, call = BusMessagePtr(sd_bus_message_ref(call))] {
+        auto n = static_cast<uint32_t>(self->control_.flush(uid));
+        self->control_.when_committed([n, call = BusMessagePtr(sd_bus_message_ref(call))] {
           sd_bus_reply_method_return(call.get(), "u", n);
         });
       },
@@ -427,13 +413,13 @@ int BusApi::method_submit(sd_bus_message* m, void* u, sd_bus_error* e) {
   return self->authorized(
       m, kActionSubmitAlerts, "submitting alerts",
       [self, line = std::string(*alert)](sd_bus_message* call, uint32_t) {
-        auto fired = self->control_.submit_alert(line);
+        auto fired = self->control_.submit(line);
         if (!fired) {
           reply_error(call, kInvalidArgs, fired.error().message);
           return;
         }
-        self->control_.commit_soon();
-        self->after_commit([f = std::move(*fired), call = BusMessagePtr(sd_bus_message_ref(call))] {
+        self->control_.when_committed([f = std::move(*fired),
+                                       call = BusMessagePtr(sd_bus_message_ref(call))] {
           sd_bus_message* raw = nullptr;
           if (sd_bus_message_new_method_return(call.get(), &raw) < 0) return;
           BusMessagePtr reply(raw);
@@ -452,7 +438,7 @@ int BusApi::method_explain(sd_bus_message* m, void* u, sd_bus_error* e) {
   if (int r = sd_bus_message_read(m, "s", &text); r < 0) return r;
   auto alert = checked_text(text, kMaxAlertBytes, "alert", e);
   if (!alert) return -EINVAL;
-  auto explained = static_cast<BusApi*>(u)->control_.explain_alert(*alert);
+  auto explained = static_cast<BusApi*>(u)->control_.explain(*alert);
   if (!explained) return sd_bus_error_set(e, kInvalidArgs, explained.error().message.c_str());
   return sd_bus_reply_method_return(m, "s", explained->c_str());
 }
@@ -474,19 +460,17 @@ int BusApi::method_reload(sd_bus_message* m, void* u, sd_bus_error* e) {
 
 int BusApi::property_get(sd_bus*, const char*, const char*, const char* property,
                          sd_bus_message* reply, void* u, sd_bus_error*) {
-  Control& c = static_cast<BusApi*>(u)->control_;
+  ControlStats stats = static_cast<BusApi*>(u)->control_.stats();
   std::string_view p(property);
   if (p == "Version") return sd_bus_message_append(reply, "s", RAMPART_VERSION);
   if (p == "ActiveBlocks")
-    return sd_bus_message_append(reply, "u", static_cast<uint32_t>(c.enforcer().active()));
-  if (p == "AlertsReceived")
-    return sd_bus_message_append(reply, "t", c.input_counters().alerts_received);
-  if (p == "AlertsRejected")
-    return sd_bus_message_append(reply, "t", c.input_counters().alerts_rejected);
-  if (p == "DryRun") return sd_bus_message_append(reply, "b", c.dry_run());
+    return sd_bus_message_append(reply, "u", static_cast<uint32_t>(stats.active_blocks));
+  if (p == "AlertsReceived") return sd_bus_message_append(reply, "t", stats.alerts_received);
+  if (p == "AlertsRejected") return sd_bus_message_append(reply, "t", stats.alerts_rejected);
+  if (p == "DryRun") return sd_bus_message_append(reply, "b", stats.dry_run);
   if (p == "Backends") {
     int r = sd_bus_message_open_container(reply, 'a', "s");
-    for (const auto& b : c.backends())
+    for (const auto& b : stats.backends)
       if (r >= 0) r = sd_bus_message_append(reply, "s", b.c_str());
     return r < 0 ? r : sd_bus_message_close_container(reply);
   }

@@ -52,8 +52,6 @@ class BusApi final : public EventSink {
   // Runs `then` with the caller's uid once polkit allows `action`, else replies the refusal.
   int authorized(sd_bus_message* call, const char* action, const char* what,
                  std::function<void(sd_bus_message*, uint32_t uid)> then, sd_bus_error* error);
-  // Sends `reply` after this turn's changes have reached the backends.
-  void after_commit(std::move_only_function<void()> reply);
   void schedule_properties_changed();
 
   static int method_list(sd_bus_message* m, void* u, sd_bus_error* e);
@@ -67,7 +65,6 @@ class BusApi final : public EventSink {
   static int method_reload(sd_bus_message* m, void* u, sd_bus_error* e);
   static int property_get(sd_bus*, const char*, const char*, const char* property,
                           sd_bus_message* reply, void* u, sd_bus_error* e);
-  static int on_after_commit(sd_event_source*, void* u);
   static int on_properties_timer(sd_event_source*, uint64_t, void* u);
 
   static const sd_bus_vtable kVtable[];
@@ -77,8 +74,7 @@ class BusApi final : public EventSink {
   BusSlotPtr object_slot_;
   BusSlotPtr log_control_slot_;  // org.freedesktop.LogControl1
   BusAuthorizer authorizer_;
-  EventSourcePtr after_commit_source_, properties_timer_;
-  std::vector<std::move_only_function<void()>> after_commit_;
+  EventSourcePtr properties_timer_;
   uint64_t last_properties_us_ = 0;
   std::optional<size_t> announced_active_;
 };

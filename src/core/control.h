@@ -1,8 +1,11 @@
-// What the daemon offers to its control adapters (the D-Bus API): a narrow seam so the bus
-// code never reaches into the event loop's wiring, and tests can drive it with a fake.
+// What the daemon offers to its control adapters (the D-Bus API): everything an operator may
+// ask, with typed answers. The bus code sees only this seam, never the enforcer or the event
+// loop's wiring, and its tests drive it with a fake (src/bus/bus_api_test.cc).
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -10,32 +13,47 @@
 
 #include "base/address.h"
 #include "base/error.h"
-#include "core/enforcer.h"
+#include "core/outcome.h"
 namespace rampart {
 
-struct InputCounters {
+struct ControlStats {
+  size_t active_blocks = 0;
   uint64_t alerts_received = 0;
   uint64_t alerts_rejected = 0;
+  std::vector<std::string> backends;  // the firewall backend's name ("nftables", "firewalld")
+  bool dry_run = false;
 };
+
+// A response an alert fired: (command, address).
+using FiredResponse = std::pair<std::string, Address>;
 
 class Control {
  public:
   virtual ~Control() = default;
 
-  virtual Enforcer& enforcer() = 0;
-  // Call after a mutating request: the change goes to the backends at the end of this turn.
-  virtual void commit_soon() = 0;
+  // Reads. list() returns blocks in address order, starting after every block of `after`.
+  virtual std::vector<BlockView> list(const std::optional<Address>& after, size_t max) const = 0;
+  virtual std::optional<BlockView> get(const Address& address) const = 0;
+  virtual ControlStats stats() const = 0;
+  // Parses one alert line (any supported format) and explains what it would do, touching
+  // nothing.
+  virtual Result<std::string> explain(std::string_view alert) = 0;
+
+  // Changes. Each is in the block table at once and reaches the backends at the end of this
+  // loop turn; when_committed() says when that has happened. `uid` is the caller's, for the
+  // audit trail.
+  virtual Outcome<BlockView> block(const Address& address, uint64_t timeout_usec,
+                                   std::string_view reason, uint32_t uid) = 0;
+  virtual Outcome<void> unblock(const Address& address, uint32_t uid) = 0;
+  // Revokes every block; returns how many there were.
+  virtual size_t flush(uint32_t uid) = 0;
+  // Runs one alert line through the full pipeline; the error says why it is not an alert.
+  virtual Result<std::vector<FiredResponse>> submit(std::string_view alert) = 0;
   // Re-reads the configuration like SIGHUP; the error carries the config's error text.
   virtual Result<void> reload() = 0;
-  // Parses one alert line (any supported format) and runs it through the full pipeline.
-  virtual Result<std::vector<std::pair<std::string, Address>>> submit_alert(
-      std::string_view line) = 0;
-  // Parses and explains, touching nothing.
-  virtual Result<std::string> explain_alert(std::string_view line) = 0;
-
-  virtual InputCounters input_counters() const = 0;
-  virtual std::vector<std::string> backends() const = 0;
-  virtual bool dry_run() const = 0;
+  // Runs `then` once every change made so far has been handed to the backends (at the latest
+  // at the end of this loop turn), so a reply can say what the firewall did.
+  virtual void when_committed(std::move_only_function<void()> then) = 0;
 };
 
 }  // namespace rampart

@@ -43,6 +43,26 @@ std::string_view to_string(UnblockWhy why) {
   return "unknown";
 }
 
+std::string_view to_string(Refusal why) {
+  switch (why) {
+    case Refusal::TooWide:
+      return "too-wide";
+    case Refusal::NeverBlock:
+      return "never-block";
+    case Refusal::HostAddress:
+      return "host-address";
+    case Refusal::Allowlisted:
+      return "allowlisted";
+    case Refusal::NoBackend:
+      return "no-backend";
+    case Refusal::TooMany:
+      return "too-many";
+    case Refusal::NotBlocked:
+      return "not-blocked";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(EventType type) {
   switch (type) {
     case EventType::Blocked:
@@ -367,51 +387,55 @@ void Enforcer::emit_unblocked(const BlockKey& key, const Block& block, UnblockWh
           .backend = b ? b->name() : to_string(block.kind),
           .reason = table_.reason(block.reason),
           .detail = to_string(why),
+          .unblock_why = why,
           .rule_id = block.rule_id,
           .caller_uid = uid};
   events_.emit(e);
 }
 
-Result<BlockView> Enforcer::block(const Address& address, uint64_t timeout_usec,
-                                  std::string_view reason, std::optional<uint32_t> caller_uid) {
+Outcome<BlockView> Enforcer::block(const Address& address, uint64_t timeout_usec,
+                                   std::string_view reason, std::optional<uint32_t> caller_uid) {
   const Settings& s = config_->settings;
   Event refused{.type = EventType::Refused,
                 .address = &address,
                 .command = kManual,
                 .reason = reason,
                 .caller_uid = caller_uid};
-  auto refuse = [&](int code, std::string message) -> Result<BlockView> {
+  auto refuse = [&](Refusal why, std::string message) -> Outcome<BlockView> {
     ++counters_.refused;
     refused.detail = message;
     events_.emit(refused);
-    return std::unexpected(Error{code, std::move(message)});
+    return std::unexpected(Refused{why, std::move(message)});
   };
   if (!address.is_host()) {
     uint8_t widest = address.is_v4() ? s.max_prefix4 : s.max_prefix6;
     if (address.prefix < widest)
-      return refuse(EINVAL, fmt::format("{} is wider than the widest prefix allowed (/{}); "
-                                        "raise <rampart><max_prefix> to allow it",
-                                        address.str(), widest));
+      return refuse(Refusal::TooWide,
+                    fmt::format("{} is wider than the widest prefix allowed (/{}); "
+                                "raise <rampart><max_prefix> to allow it",
+                                address.str(), widest));
   }
   if (auto why = never_block_reason(address, s.allow_link_local))
-    return refuse(EPERM, fmt::format("{} is {} and is never blocked", address.str(), *why));
+    return refuse(Refusal::NeverBlock,
+                  fmt::format("{} is {} and is never blocked", address.str(), *why));
   for (const Address& own : host_addresses_)
     if (address.contains(own))
-      return refuse(EPERM,
+      return refuse(Refusal::HostAddress,
                     fmt::format("{} is{} an address of this host ({}) and is never blocked",
                                 address.str(), address.is_host() ? "" : " or contains", own.str()));
   for (const Address& p : config_->allowlist.prefixes())
     if (p.contains(address) || address.contains(p))
-      return refuse(EPERM, fmt::format("{} is allowlisted by {}", address.str(), p.str()));
+      return refuse(Refusal::Allowlisted,
+                    fmt::format("{} is allowlisted by {}", address.str(), p.str()));
   Backend* b = backend(CommandKind::Firewall);
-  if (!b) return refuse(ENOTSUP, "no firewall backend is running");
+  if (!b) return refuse(Refusal::NoBackend, "no firewall backend is running");
 
   uint64_t now = clock_.monotonic_us();
   uint64_t expiry = timeout_usec ? now + timeout_usec : 0;
   BlockKey key{address, command_id(kManual)};
   Upsert u = table_.upsert(key, expiry, 0, table_.intern(reason), CommandKind::Firewall);
   if (u == Upsert::Refused)
-    return refuse(ENOSPC, fmt::format("max_blocks ({}) reached", table_.max_blocks()));
+    return refuse(Refusal::TooMany, fmt::format("max_blocks ({}) reached", table_.max_blocks()));
   if (u != Upsert::Unchanged) {
     u == Upsert::Added ? ++counters_.blocked : ++counters_.refreshed;
     std::optional<uint32_t> timeout_sec;
@@ -430,10 +454,12 @@ Result<BlockView> Enforcer::block(const Address& address, uint64_t timeout_usec,
   return view(key, *table_.find(key));
 }
 
-Result<void> Enforcer::unblock(const Address& address, std::optional<uint32_t> caller_uid) {
+Outcome<void> Enforcer::unblock(const Address& address, std::optional<uint32_t> caller_uid) {
   auto [first, last] = table_.range(address);
   std::vector<std::pair<BlockKey, Block>> gone(first, last);
-  if (gone.empty()) return fail(ENOENT, "{} is not blocked", address.str());
+  if (gone.empty())
+    return std::unexpected(
+        Refused{Refusal::NotBlocked, fmt::format("{} is not blocked", address.str())});
   for (const auto& [key, block] : gone) {
     table_.remove(key);
     emit_unblocked(key, block, UnblockWhy::Revoked, caller_uid);

@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/engine.h"
 #include "core/events.h"
+#include "core/outcome.h"
 #include "table/block_snapshot.h"
 #include "table/block_table.h"
 #include "table/pending_index.h"
@@ -36,16 +37,6 @@ struct EnforcerCounters {
   uint64_t commits = 0;  // batches handed to backends
 };
 
-// One active block as the API shows it.
-struct BlockView {
-  Address address;
-  std::string command;
-  uint64_t expiry_realtime_us = 0;  // 0 = no timeout
-  uint32_t rule_id = 0;
-  std::string reason;
-  std::string backend;
-};
-
 // An element found in a backend at start (the kernel keeps blocks across restarts).
 struct RestoredBlock {
   Address address;
@@ -53,9 +44,6 @@ struct RestoredBlock {
   uint32_t rule_id = 0;
   uint64_t remaining_ms = 0;  // 0 = no timeout
 };
-
-enum class UnblockWhy : uint8_t { Revoked, Flushed, Replaced, External };
-std::string_view to_string(UnblockWhy why);
 
 class Enforcer {
  public:
@@ -91,10 +79,10 @@ class Enforcer {
   void on_alert(const Alert& alert, std::vector<std::pair<std::string, Address>>* fired = nullptr);
 
   // Manual block through the firewall backend. `address` may be a prefix.
-  Result<BlockView> block(const Address& address, uint64_t timeout_usec, std::string_view reason,
-                          std::optional<uint32_t> caller_uid);
-  // Revokes every block of `address` (exact host or prefix). ENOENT when none.
-  Result<void> unblock(const Address& address, std::optional<uint32_t> caller_uid);
+  Outcome<BlockView> block(const Address& address, uint64_t timeout_usec, std::string_view reason,
+                           std::optional<uint32_t> caller_uid);
+  // Revokes every block of `address` (exact host or prefix); Refusal::NotBlocked when none.
+  Outcome<void> unblock(const Address& address, std::optional<uint32_t> caller_uid);
   // Revokes everything; returns how many blocks there were.
   size_t flush(std::optional<uint32_t> caller_uid);
   // A backend reports that `address` vanished outside rampart: forget it, do not re-add.

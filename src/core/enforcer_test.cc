@@ -103,7 +103,7 @@ TEST_F(Fixture, UnblockAndFlushDelete) {
   enforcer.on_alert(alert("2001:db8::1"));
   enforcer.commit();
   ASSERT_TRUE(enforcer.unblock(*Address::parse("203.0.113.1"), 0));
-  EXPECT_EQ(enforcer.unblock(*Address::parse("203.0.113.1"), 0).error().code, ENOENT);
+  EXPECT_EQ(enforcer.unblock(*Address::parse("203.0.113.1"), 0).error().why, Refusal::NotBlocked);
   enforcer.commit();
   ASSERT_EQ(backend.batches.back().size(), 1u);
   EXPECT_EQ(backend.batches.back()[0].op, Change::Op::Delete);
@@ -118,9 +118,11 @@ TEST_F(Fixture, ManualBlocksAreChecked) {
   ASSERT_TRUE(ok) << ok.error().message;
   EXPECT_EQ(ok->command, "manual");
   EXPECT_EQ(ok->expiry_realtime_us, clock.realtime_us() + 60'000'000);
-  EXPECT_EQ(enforcer.block(*Address::parse("10.0.0.0/8"), 0, "", 0).error().code, EINVAL);
-  EXPECT_EQ(enforcer.block(*Address::parse("127.0.0.1"), 0, "", 0).error().code, EPERM);
-  EXPECT_EQ(enforcer.block(*Address::parse("0.0.0.0/16"), 0, "", 0).error().code, EPERM);
+  EXPECT_EQ(enforcer.block(*Address::parse("10.0.0.0/8"), 0, "", 0).error().why, Refusal::TooWide);
+  EXPECT_EQ(enforcer.block(*Address::parse("127.0.0.1"), 0, "", 0).error().why,
+            Refusal::NeverBlock);
+  EXPECT_EQ(enforcer.block(*Address::parse("0.0.0.0/16"), 0, "", 0).error().why,
+            Refusal::NeverBlock);
   enforcer.commit();
   ASSERT_EQ(backend.batches.size(), 1u);
   EXPECT_EQ(backend.batches[0][0].address.str(), "198.51.100.0/24");

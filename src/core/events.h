@@ -21,6 +21,15 @@ enum class EventType : uint8_t {
 };
 std::string_view to_string(EventType type);
 
+// Why an Unblocked event happened.
+enum class UnblockWhy : uint8_t {
+  Revoked,   // by an operator (D-Bus Unblock)
+  Flushed,   // by an operator, with every other block (D-Bus Flush)
+  Replaced,  // a new block took its place
+  External,  // removed from the firewall behind rampart's back
+};
+std::string_view to_string(UnblockWhy why);
+
 struct Event {
   EventType type = EventType::Blocked;
   const Address* address = nullptr;
@@ -28,6 +37,7 @@ struct Event {
   std::string_view backend;
   std::string_view reason;  // the alert's description, or a manual block's reason
   std::string_view detail;  // why: "allowlisted by 127.0.0.0/8", "expired", "revoked", ...
+  UnblockWhy unblock_why = UnblockWhy::Revoked;  // Unblocked: `detail` as a value
   std::string_view alert_id;
   std::string_view agent_id;
   uint32_t rule_id = 0;

@@ -283,6 +283,7 @@ void Daemon::Impl::commit() {
   // The backends have what was decided: the journal cursor may move past it.
   if (journal) journal->committed();
   arm_expiry();
+  for (auto& then : std::exchange(after_commit, {})) then();
   fflush(stderr);
 }
 
@@ -330,26 +331,6 @@ Result<void> Daemon::Impl::reload() {
   if (!result) audit.config_rejected(result.error(), false);
   sd_notify(0, "READY=1");
   return result;
-}
-
-Result<std::vector<std::pair<std::string, Address>>> Daemon::Impl::submit_alert(
-    std::string_view line) {
-  ++alerts_received;
-  Alert a;
-  if (auto r = parser.parse(line, a); !r) {
-    ++alerts_rejected;
-    return std::unexpected(r.error());
-  }
-  std::vector<std::pair<std::string, Address>> fired;
-  on_alert(a, &fired);
-  schedule_commit();
-  return fired;
-}
-
-Result<std::string> Daemon::Impl::explain_alert(std::string_view line) {
-  Alert a;
-  if (auto r = parser.parse(line, a); !r) return std::unexpected(r.error());
-  return enforcer_.engine().explain(a);
 }
 
 void Daemon::Impl::read_host_addresses_now() {

@@ -116,17 +116,18 @@ struct Daemon::Impl final : Control {
   void collect_exec(MetricSet& m) const;
   void read_host_addresses_now();
 
-  // Control, for the D-Bus API.
-  Enforcer& enforcer() override { return enforcer_; }
-  void commit_soon() override { schedule_commit(); }
-  Result<std::vector<std::pair<std::string, Address>>> submit_alert(std::string_view line) override;
-  Result<std::string> explain_alert(std::string_view line) override;
-  InputCounters input_counters() const override { return {alerts_received, alerts_rejected}; }
-  std::vector<std::string> backends() const override {
-    Backend* b = enforcer_.backend(CommandKind::Firewall);
-    return {std::string(b ? b->name() : "none")};
-  }
-  bool dry_run() const override { return options.dry_run; }
+  // Control, for the D-Bus API (daemon_control.cc).
+  std::vector<BlockView> list(const std::optional<Address>& after, size_t max) const override;
+  std::optional<BlockView> get(const Address& address) const override;
+  ControlStats stats() const override;
+  Result<std::string> explain(std::string_view line) override;
+  Outcome<BlockView> block(const Address& address, uint64_t timeout_usec, std::string_view reason,
+                           uint32_t uid) override;
+  Outcome<void> unblock(const Address& address, uint32_t uid) override;
+  size_t flush(uint32_t uid) override;
+  Result<std::vector<FiredResponse>> submit(std::string_view line) override;
+  void when_committed(std::move_only_function<void()> then) override;
+  std::vector<std::move_only_function<void()>> after_commit;  // from when_committed()
   void update_status();
 
   static int on_flush_log(sd_event_source*, void*) {

@@ -81,11 +81,11 @@ TEST_F(Fixture, HostAddressesSurviveAReload) {
 TEST_F(Fixture, ManualBlockOfAHostAddressIsRefused) {
   auto r = enforcer.block(*Address::parse("192.0.2.1"), 60'000'000, "test", 1000);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, EPERM);
+  EXPECT_EQ(r.error().why, Refusal::HostAddress);
   EXPECT_NE(r.error().message.find("address of this host"), std::string::npos) << r.error().message;
   auto wide = enforcer.block(*Address::parse("192.0.2.0/24"), 60'000'000, "test", 1000);
   ASSERT_FALSE(wide);
-  EXPECT_EQ(wide.error().code, EPERM);
+  EXPECT_EQ(wide.error().why, Refusal::HostAddress);
   EXPECT_TRUE(sink.has("refused 192.0.2.0/24 192.0.2.0/24 is or contains an address of this host"))
       << ::testing::PrintToString(sink.lines);
   EXPECT_TRUE(enforcer.block(*Address::parse("198.51.100.0/24"), 60'000'000, "test", 1000));
