@@ -1,5 +1,6 @@
-// rampartd's wiring, shared by daemon.cc (setup, inputs, the loop) and daemon_status.cc
-// (stats and status).
+// rampartd's wiring, shared by daemon*.cc: daemon.cc (start-up steps, the loop),
+// daemon_config.cc, daemon_backends.cc, daemon_inputs.cc, daemon_control.cc (what the D-Bus API
+// may ask), daemon_metrics.cc and daemon_status.cc (stats and status).
 // Private to the daemon: nothing outside src/daemon*.cc includes it.
 #pragma once
 
@@ -30,6 +31,9 @@
 #include "nft/nft_firewall.h"
 #include "state/state_store.h"
 namespace rampart {
+
+// firewalld-drop needs the firewalld backend, which only starts with the daemon.
+bool binds_firewalld_drop(const Config& config);
 
 // Hands every event to each sink: the log, the D-Bus signals.
 class FanoutSink final : public EventSink {
@@ -97,8 +101,20 @@ struct Daemon::Impl final : Control {
   RateLimit reasoning_log{60 * 1000000ull, kReasoningPerMinute};
   std::string last_status;
 
+  // Start-up (daemon.cc), one step per concern.
   Result<void> setup();
+  Result<void> setup_config();  // daemon_config.cc
+  Result<void> setup_loop();
+  Result<void> setup_backends();  // daemon_backends.cc
+  Result<void> setup_firewalld(bool firewall_drop_too);
+  Result<void> setup_nft();
   Result<void> setup_state();
+  Backend::FailureHandler failure_handler(CommandKind kind);
+  Result<void> setup_inputs();  // daemon_inputs.cc
+  Result<void> setup_bus();
+  Result<void> setup_signals();
+  Result<void> setup_timers();
+
   void on_line(std::string_view line);
   // Every parsed alert goes through here, whichever input it came from.
   void on_alert(const Alert& a, std::vector<std::pair<std::string, Address>>* fired = nullptr);
