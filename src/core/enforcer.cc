@@ -8,7 +8,6 @@ namespace rampart {
 
 namespace {
 constexpr std::string_view kManual = "manual";
-constexpr std::string_view kUnknown = "unknown";
 
 size_t slot(CommandKind kind) {
   return static_cast<size_t>(kind);
@@ -28,62 +27,6 @@ bool later(uint64_t a, uint64_t b) {
   return a == 0 ? b != 0 : (b != 0 && a > b);
 }
 }  // namespace
-
-std::string_view to_string(UnblockWhy why) {
-  switch (why) {
-    case UnblockWhy::Revoked:
-      return "revoked";
-    case UnblockWhy::Flushed:
-      return "flushed";
-    case UnblockWhy::Replaced:
-      return "replaced";
-    case UnblockWhy::External:
-      return "removed-externally";
-  }
-  return "unknown";
-}
-
-std::string_view to_string(Refusal why) {
-  switch (why) {
-    case Refusal::TooWide:
-      return "too-wide";
-    case Refusal::NeverBlock:
-      return "never-block";
-    case Refusal::HostAddress:
-      return "host-address";
-    case Refusal::Allowlisted:
-      return "allowlisted";
-    case Refusal::NoBackend:
-      return "no-backend";
-    case Refusal::TooMany:
-      return "too-many";
-    case Refusal::NotBlocked:
-      return "not-blocked";
-  }
-  return "unknown";
-}
-
-std::string_view to_string(EventType type) {
-  switch (type) {
-    case EventType::Blocked:
-      return "blocked";
-    case EventType::Refreshed:
-      return "refreshed";
-    case EventType::Unblocked:
-      return "unblocked";
-    case EventType::Expired:
-      return "expired";
-    case EventType::Skipped:
-      return "skipped";
-    case EventType::Refused:
-      return "refused";
-    case EventType::BackendFailure:
-      return "backend-failure";
-    case EventType::Restored:
-      return "restored";
-  }
-  return "unknown";
-}
 
 Enforcer::Enforcer(const Clock& clock, EventSink& events) : clock_(clock), events_(events) {}
 
@@ -117,140 +60,101 @@ BlockView Enforcer::view(const BlockKey& key, const Block& block) const {
                    std::string(b ? b->name() : to_string(block.kind))};
 }
 
-void Enforcer::restore(CommandKind kind, const std::vector<RestoredBlock>& blocks) {
-  uint64_t now = clock_.monotonic_us();
-  size_t restored = 0;
-  for (const auto& r : blocks) {
-    CommandId cid = command_id(r.command.empty() ? kUnknown : std::string_view(r.command));
-    uint64_t expiry = r.remaining_ms ? now + r.remaining_ms * 1000 : 0;
-    if (table_.upsert({r.address, cid}, expiry, r.rule_id, 0, kind) == Upsert::Added) ++restored;
-  }
-  Backend* b = backend(kind);
-  Event e{.type = EventType::Restored, .backend = b ? b->name() : to_string(kind)};
-  e.count = restored;
-  events_.emit(e);
-}
-
-BlockSnapshot Enforcer::snapshot(CommandKind kind) const {
-  BlockSnapshot s;
-  s.commands = command_names_;
-  s.reasons = table_.reasons();
-  s.blocks.reserve(table_.size());
-  for (const auto& [key, block] : table_.blocks())
-    if (block.kind == kind)
-      s.blocks.push_back({key.address, key.command, block.rule_id, block.reason, block.expiry_us});
-  return s;
-}
-
-size_t Enforcer::restore(CommandKind kind, const BlockSnapshot& snapshot) {
-  std::vector<CommandId> commands;
-  for (const auto& name : snapshot.commands) commands.push_back(command_id(name));
-  std::vector<uint32_t> reasons;
-  for (const auto& reason : snapshot.reasons) reasons.push_back(table_.intern(reason));
-  uint64_t now = clock_.monotonic_us();
-  size_t restored = 0;
-  for (const SnapshotBlock& b : snapshot.blocks) {
-    if (b.expiry_us != 0 && b.expiry_us <= now) continue;  // the kernel has dropped it too
-    if (table_.upsert({b.address, commands[b.command]}, b.expiry_us, b.rule_id, reasons[b.reason],
-                      kind) == Upsert::Added)
-      ++restored;
-  }
-  Backend* backend = this->backend(kind);
-  Event e{.type = EventType::Restored, .backend = backend ? backend->name() : to_string(kind)};
-  e.count = restored;
-  events_.emit(e);
-  return restored;
-}
-
-void Enforcer::restore_offence(std::string_view command, const Address& address, uint32_t count,
-                               uint64_t last_sec) {
-  offenders_.set(BlockKey{address, command_id(command)}, count, last_sec);
-}
-
 void Enforcer::on_alert(const Alert& alert, std::vector<std::pair<std::string, Address>>* fired) {
   ++counters_.alerts;
   engine_->decide(alert, decision_);
-  const Config& config = *config_;
-  for (const Skip& s : decision_.skips) {
-    ++counters_.skipped;
-    const Command& cmd = config.commands[config.responses[s.response].command];
-    std::string detail = s.detail.empty() ? std::string(to_string(s.reason))
-                                          : fmt::format("{} ({})", to_string(s.reason), s.detail);
-    Event e{.type = EventType::Skipped,
-            .address = alert.address ? &*alert.address : nullptr,
-            .command = cmd.name,
-            .reason = alert.description,
-            .detail = detail,
-            .alert_id = alert.id,
-            .agent_id = alert.agent_id,
-            .rule_id = alert.rule_id.value_or(0),
-            .level = alert.level};
-    events_.emit(e);
-  }
+  for (const Skip& s : decision_.skips) emit_skip(alert, s);
   if (decision_.responses.empty()) return;
   uint64_t now = clock_.monotonic_us();
   uint32_t reason = table_.intern(alert.description);
   for (const Response& r : decision_.responses) {
     ++counters_.responses;
-    const ActiveResponse& ar = config.responses[r.response];
-    const Command& cmd = config.commands[r.command];
-    BlockKey key{r.address, command_id(cmd.name)};
-    std::optional<uint32_t> timeout = r.timeout_sec;
-    if (!ar.repeated_offenders_min.empty()) {
-      // Wall-clock seconds: the counts are kept across restarts (and reboots).
-      uint64_t now_sec = clock_.realtime_us() / 1000000;
-      uint32_t n = offenders_.record(key, now_sec, config.settings.repeated_offenders_reset_sec);
-      if (on_offence_) on_offence_(cmd.name, r.address, n, now_sec);
-      timeout = offence_timeout(timeout, ar.repeated_offenders_min, n);
-    }
-    Event e{.address = &r.address,
-            .command = cmd.name,
-            .reason = alert.description,
-            .alert_id = alert.id,
-            .agent_id = alert.agent_id,
-            .rule_id = alert.rule_id.value_or(0),
-            .level = alert.level,
-            .timeout_sec = timeout};
-    Backend* b = backend(cmd.kind);
-    if (!b) {
-      ++counters_.backend_failures;
-      e.type = EventType::BackendFailure;
-      e.backend = to_string(cmd.kind);
-      e.detail = "no backend for this command in this daemon";
-      events_.emit(e);
-      continue;
-    }
-    e.backend = b->name();
-    uint64_t expiry = timeout ? now + uint64_t(*timeout) * 1000000 : 0;
-    switch (table_.upsert(key, expiry, alert.rule_id.value_or(0), reason, cmd.kind)) {
-      case Upsert::Added:
-        ++counters_.blocked;
-        e.type = EventType::Blocked;
-        break;
-      case Upsert::Extended:
-        ++counters_.refreshed;
-        e.type = EventType::Refreshed;
-        break;
-      case Upsert::Unchanged:
-        if (fired) fired->emplace_back(cmd.name, r.address);
-        continue;
-      case Upsert::Refused: {
-        ++counters_.refused;
-        std::string why = fmt::format("max_blocks ({}) reached", table_.max_blocks());
-        e.type = EventType::Refused;
-        e.detail = why;
-        events_.emit(e);
-        continue;
-      }
-    }
-    e.expiry_realtime_us = clock_.to_realtime(expiry);
-    events_.emit(e);
-    if (cmd.kind == CommandKind::Exec)
-      sync_exec(key, alert.rule_id.value_or(0), &alert);
-    else
-      sync(cmd.kind, r.address, alert.rule_id.value_or(0));
-    if (fired) fired->emplace_back(cmd.name, r.address);
+    if (respond(alert, r, now, reason) && fired)
+      fired->emplace_back(config_->commands[r.command].name, r.address);
   }
+}
+
+void Enforcer::emit_skip(const Alert& alert, const Skip& s) {
+  ++counters_.skipped;
+  const Command& cmd = config_->commands[config_->responses[s.response].command];
+  std::string detail = s.detail.empty() ? std::string(to_string(s.reason))
+                                        : fmt::format("{} ({})", to_string(s.reason), s.detail);
+  Event e{.type = EventType::Skipped,
+          .address = alert.address ? &*alert.address : nullptr,
+          .command = cmd.name,
+          .reason = alert.description,
+          .detail = detail,
+          .alert_id = alert.id,
+          .agent_id = alert.agent_id,
+          .rule_id = alert.rule_id.value_or(0),
+          .level = alert.level};
+  events_.emit(e);
+}
+
+// The timeout of this offence: repeated offenders get the longer ones of their binding.
+std::optional<uint32_t> Enforcer::offence(const ActiveResponse& ar, const Command& cmd,
+                                          const BlockKey& key, std::optional<uint32_t> timeout) {
+  if (ar.repeated_offenders_min.empty()) return timeout;
+  // Wall-clock seconds: the counts are kept across restarts (and reboots).
+  uint64_t now_sec = clock_.realtime_us() / 1000000;
+  uint32_t n = offenders_.record(key, now_sec, config_->settings.repeated_offenders_reset_sec);
+  if (on_offence_) on_offence_(cmd.name, key.address, n, now_sec);
+  return offence_timeout(timeout, ar.repeated_offenders_min, n);
+}
+
+// One response of an alert into the table and, when it changed, towards its backend. True when
+// the address is blocked by it (newly, longer, or already).
+bool Enforcer::respond(const Alert& alert, const Response& r, uint64_t now, uint32_t reason) {
+  const Command& cmd = config_->commands[r.command];
+  BlockKey key{r.address, command_id(cmd.name)};
+  std::optional<uint32_t> timeout =
+      offence(config_->responses[r.response], cmd, key, r.timeout_sec);
+  Event e{.address = &r.address,
+          .command = cmd.name,
+          .reason = alert.description,
+          .alert_id = alert.id,
+          .agent_id = alert.agent_id,
+          .rule_id = alert.rule_id.value_or(0),
+          .level = alert.level,
+          .timeout_sec = timeout};
+  Backend* b = backend(cmd.kind);
+  if (!b) {
+    ++counters_.backend_failures;
+    e.type = EventType::BackendFailure;
+    e.backend = to_string(cmd.kind);
+    e.detail = "no backend for this command in this daemon";
+    events_.emit(e);
+    return false;
+  }
+  e.backend = b->name();
+  uint64_t expiry = timeout ? now + uint64_t(*timeout) * 1000000 : 0;
+  switch (table_.upsert(key, expiry, alert.rule_id.value_or(0), reason, cmd.kind)) {
+    case Upsert::Added:
+      ++counters_.blocked;
+      e.type = EventType::Blocked;
+      break;
+    case Upsert::Extended:
+      ++counters_.refreshed;
+      e.type = EventType::Refreshed;
+      break;
+    case Upsert::Unchanged:
+      return true;
+    case Upsert::Refused: {
+      ++counters_.refused;
+      std::string why = fmt::format("max_blocks ({}) reached", table_.max_blocks());
+      e.type = EventType::Refused;
+      e.detail = why;
+      events_.emit(e);
+      return false;
+    }
+  }
+  e.expiry_realtime_us = clock_.to_realtime(expiry);
+  events_.emit(e);
+  if (cmd.kind == CommandKind::Exec)
+    sync_exec(key, alert.rule_id.value_or(0), &alert);
+  else
+    sync(cmd.kind, r.address, alert.rule_id.value_or(0));
+  return true;
 }
 
 void Enforcer::sync(CommandKind kind, const Address& address, uint32_t rule_id) {

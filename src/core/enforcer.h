@@ -125,6 +125,10 @@ class Enforcer {
   };
 
   CommandId command_id(std::string_view name);
+  void emit_skip(const Alert& alert, const Skip& skip);
+  std::optional<uint32_t> offence(const ActiveResponse& ar, const Command& cmd, const BlockKey& key,
+                                  std::optional<uint32_t> timeout);
+  bool respond(const Alert& alert, const Response& response, uint64_t now, uint32_t reason);
   BlockView view(const BlockKey& key, const Block& block) const;
   // Queues the backend change that makes `address` match the table for `kind`: an add with the
   // longest remaining timeout of its blocks of that kind, or a delete when none is left.

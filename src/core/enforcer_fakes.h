@@ -19,11 +19,13 @@ class FakeClock final : public Clock {
   uint64_t now = 5'000'000;
 };
 
-// Records every batch it is given; refuses the address named in `refuse`, if any.
+// Records every batch it is given; refuses the address named in `refuse`, if any. Like the
+// kernel it lifts blocks at their timeout by itself, unless `expires` is false (like exec
+// scripts and hosts.deny): then the enforcer sends the deletes.
 class FakeBackend final : public Backend {
  public:
   std::string_view name() const override { return "fake"; }
-  bool expires_by_itself() const override { return true; }
+  bool expires_by_itself() const override { return expires; }
   ApplyResult apply(std::span<const Change> changes) override {
     batches.emplace_back(changes.begin(), changes.end());
     ApplyResult r;
@@ -35,8 +37,12 @@ class FakeBackend final : public Backend {
     }
     return r;
   }
+  // An asynchronous backend's late refusal of `change`, as exec and firewalld report it.
+  void fail_later(const Change& change, const Error& error) { on_failure_(change, error); }
+
   std::vector<std::vector<Change>> batches;
   std::string refuse;
+  bool expires = true;
 };
 
 // Renders each event as "type address detail".
