@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/json.h"
 namespace rampart::ctl {
 
 namespace {
@@ -129,6 +130,96 @@ void Table::render(std::string& out, bool header) const {
     cell(cells_[i], i % ncol);
     if (i % ncol == ncol - 1) out += '\n';
   }
+}
+
+void append_block_json(std::string& out, const BlockRecord& r) {
+  out += "{\"address\":";
+  append_json_string(out, r.address);
+  out += ",\"command\":";
+  append_json_string(out, r.command);
+  out += fmt::format(",\"expiry_usec\":{},\"rule_id\":{},\"reason\":", r.expiry_usec, r.rule_id);
+  append_json_string(out, r.reason);
+  out += ",\"backend\":";
+  append_json_string(out, r.backend);
+  out += '}';
+}
+
+std::string format_block_list(const std::vector<BlockRecord>& blocks, uint64_t now, bool json,
+                              bool legend) {
+  std::string out;
+  if (json) {
+    out.reserve(blocks.size() * 160);
+    out += '[';
+    for (size_t i = 0; i < blocks.size(); ++i) {
+      if (i) out += ',';
+      append_block_json(out, blocks[i]);
+    }
+    out += "]\n";
+    return out;
+  }
+  if (blocks.empty()) return legend ? "No active blocks.\n" : "";
+  Table t({"ADDRESS", "COMMAND", "EXPIRES", "RULE", "BACKEND", "REASON"});
+  t.reserve(blocks.size());
+  // Blocks made in the same second read the same: format each second once.
+  uint64_t last_second = UINT64_MAX;
+  std::string expires;
+  for (const BlockRecord& b : blocks) {
+    if (b.expiry_usec / kSec != last_second) {
+      last_second = b.expiry_usec / kSec;
+      expires = format_expiry(b.expiry_usec, now);
+    }
+    t.add(std::string(b.address));
+    t.add(std::string(b.command));
+    t.add(expires);
+    t.add(b.rule_id ? std::to_string(b.rule_id) : std::string());
+    t.add(std::string(b.backend));
+    t.add(std::string(b.reason));
+  }
+  t.render(out, legend);
+  if (legend)
+    out += fmt::format("\n{} block{} listed.\n", blocks.size(), blocks.size() == 1 ? "" : "s");
+  return out;
+}
+
+std::string format_block(const BlockRecord& b, uint64_t now, bool json) {
+  std::string out;
+  if (json) {
+    append_block_json(out, b);
+    out += '\n';
+    return out;
+  }
+  std::string expires = b.expiry_usec ? fmt::format("{} ({})", format_expiry(b.expiry_usec, now),
+                                                    format_timestamp(b.expiry_usec))
+                                      : "never";
+  return fmt::format(
+      "Address: {}\nCommand: {}\nExpires: {}\n   Rule: {}\nBackend: {}\n Reason: {}\n", b.address,
+      b.command, expires, b.rule_id ? fmt::format("{}", b.rule_id) : "-", b.backend,
+      b.reason.empty() ? "-" : b.reason);
+}
+
+std::string format_status(const Status& s, bool json) {
+  std::string out;
+  if (json) {
+    out = "{\"Version\":";
+    append_json_string(out, s.version);
+    out += fmt::format(
+        ",\"ActiveBlocks\":{},\"AlertsReceived\":{},\"AlertsRejected\":{},"
+        "\"Backends\":[",
+        s.active_blocks, s.alerts_received, s.alerts_rejected);
+    for (size_t i = 0; i < s.backends.size(); ++i) {
+      if (i) out += ',';
+      append_json_string(out, s.backends[i]);
+    }
+    out += fmt::format("],\"DryRun\":{}}}\n", s.dry_run ? "true" : "false");
+    return out;
+  }
+  std::string list;
+  for (const auto& b : s.backends) list += (list.empty() ? "" : ", ") + b;
+  return fmt::format(
+      "        Version: {}\n  Active blocks: {}\nAlerts received: {}\nAlerts rejected: {}\n"
+      "       Backends: {}\n        Dry run: {}\n",
+      s.version, s.active_blocks, s.alerts_received, s.alerts_rejected, list.empty() ? "-" : list,
+      s.dry_run ? "yes" : "no");
 }
 
 }  // namespace rampart::ctl

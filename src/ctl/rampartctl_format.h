@@ -21,6 +21,31 @@ std::string format_expiry(uint64_t expiry_realtime_usec, uint64_t now_realtime_u
 // "Tue 2026-11-27 21:08:22 UTC" in local time.
 std::string format_timestamp(uint64_t realtime_usec);
 
+// One block as ListBlocks and GetBlock send it ("(sstuss)"); the text points into the reply.
+struct BlockRecord {
+  std::string_view address, command;
+  uint64_t expiry_usec = 0;  // CLOCK_REALTIME; 0 = never
+  uint32_t rule_id = 0;
+  std::string_view reason, backend;
+};
+// {"address":...,"command":...,"expiry_usec":...,"rule_id":...,"reason":...,"backend":...}
+void append_block_json(std::string& out, const BlockRecord& block);
+// `rampartctl list`: a table (with a header and a count when `legend`), or a JSON array.
+std::string format_block_list(const std::vector<BlockRecord>& blocks, uint64_t now_usec, bool json,
+                              bool legend);
+// `rampartctl show`: one field a line, or one JSON object.
+std::string format_block(const BlockRecord& block, uint64_t now_usec, bool json);
+
+// The properties of org.rampart1.Manager, for `rampartctl status`.
+struct Status {
+  std::string version;
+  uint32_t active_blocks = 0;
+  uint64_t alerts_received = 0, alerts_rejected = 0;
+  std::vector<std::string> backends;
+  bool dry_run = false;
+};
+std::string format_status(const Status& status, bool json);
+
 // Left-aligned columns; the last column is not padded. Built in one buffer, so 100,000 rows
 // print with one write.
 class Table {
