@@ -4,7 +4,14 @@
 // against the real kernel in a fresh network namespace per test.
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
 
 #include "harness.h"
 
@@ -120,6 +127,89 @@ TEST_F(MetricsTest, TheReasoningIsRateLimitedUnderAFlood) {
   size_t headers = count(daemon.log(), "alert f: alert: format");
   EXPECT_GE(headers, 1u);
   EXPECT_LE(headers, 10u) << "at most 10 alerts' reasoning a minute";
+}
+
+// A textfile is complete when it ends with a newline and has as many families as rampartd
+// writes; one cut short by a reader racing a writer would have fewer, or a partial last line.
+struct Textfile {
+  std::string text;
+  size_t families() const { return count(text, "# TYPE "); }
+  bool complete(size_t expected) const {
+    return !text.empty() && text.back() == '\n' && families() == expected;
+  }
+  // The line of one sample, "" when absent.
+  std::string sample(const std::string& prefix) const {
+    size_t at = text.find("\n" + prefix);
+    if (at == std::string::npos) return "";
+    return text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+  }
+};
+
+Textfile read_textfile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return {ss.str()};
+}
+
+TEST_F(MetricsTest, ATextfileReaderNeverSeesAPartialFileDuringAFlood) {
+  std::string path = daemon.dir().file("rampart.prom");
+  ASSERT_EQ(daemon.start(kDrop + daemon.rampart_section("<metrics><textfile>" + path +
+                                                        "</textfile><interval>1</interval>"
+                                                        "</metrics>")),
+            "");
+  ASSERT_TRUE(wait_until([&] { return !read_textfile(path).text.empty(); })) << daemon.log();
+  Textfile first = read_textfile(path);
+  size_t families = first.families();
+  ASSERT_GE(families, 20u) << first.text;
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u) << "node_exporter reads it as its own user";
+
+  // A reader polls as fast as it can while rampartd rewrites the file every second under
+  // rounds of alerts; every read must be a whole file.
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> reads{0}, partial{0};
+  std::string bad;
+  std::set<std::string> versions;
+  std::thread reader([&] {
+    while (!stop) {
+      Textfile t = read_textfile(path);
+      ++reads;
+      if (!t.complete(families)) {
+        if (partial++ == 0) bad = t.text;
+        continue;
+      }
+      versions.insert(t.sample("rampart_alerts_total{format=\"wazuh-json\"}"));
+    }
+  });
+  const int kRounds = 4, kPerRound = 20000;
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<std::string> flood;
+    for (int i = 0; i < kPerRound; ++i)
+      flood.push_back(wazuh_alert(fmt::format("2001:db8:{:x}::{:x}", round + 1, i + 1)));
+    ASSERT_TRUE(daemon.send(flood));
+    std::string want =
+        fmt::format("rampart_alerts_total{{format=\"wazuh-json\"}} {}", (round + 1) * kPerRound);
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return read_textfile(path).sample("rampart_alerts_total{format=\"wazuh-json\"}") == want;
+        },
+        std::chrono::seconds(60)))
+        << want << "\n"
+        << read_textfile(path).text;
+  }
+  stop = true;
+  reader.join();
+  printf("textfile: %zu reads, %zu versions seen, %zu partial\n", reads.load(), versions.size(),
+         partial.load());
+  EXPECT_EQ(partial, 0u) << bad;
+  EXPECT_GE(versions.size(), size_t{kRounds}) << "the reader saw the file change";
+  Textfile last = read_textfile(path);
+  EXPECT_EQ(last.sample("rampart_blocks_active{backend=\"nftables\",family=\"ipv6\"}"),
+            fmt::format("rampart_blocks_active{{backend=\"nftables\",family=\"ipv6\"}} {}",
+                        kRounds * kPerRound));
+  EXPECT_NE(last.sample("rampart_alert_to_kernel_seconds_count"), "");
 }
 
 }  // namespace

@@ -74,6 +74,10 @@ const std::string_view kDefaultConfigText = R"(<!--
       <mode>rich-rule</mode>
     </firewalld>
     <repeated_offenders_reset>86400</repeated_offenders_reset>
+    <metrics>                       (absent: no file; rampartctl metrics always works)
+      <textfile>/var/lib/prometheus/node-exporter/rampart.prom</textfile>
+      <interval>15</interval>
+    </metrics>
   </rampart>
   -->
 </ossec_config>

@@ -89,7 +89,16 @@ struct Settings {
   std::string firewalld_zone;  // empty: firewalld's default zone
   FirewalldMode firewalld_mode = FirewalldMode::RichRule;
   uint32_t repeated_offenders_reset_sec = 86400;
+  // <metrics>: the Prometheus exposition written to a file for node_exporter's textfile
+  // collector every interval ("" = not written).
+  std::string metrics_textfile;
+  uint32_t metrics_interval_sec = 15;
 };
+
+// node_exporter's textfile directory in Debian's prometheus-node-exporter (root:root 0755, so
+// rampartd writes it without CAP_DAC_OVERRIDE); rampart.service lets rampartd write there
+// (ReadWritePaths=-) and nowhere else outside its own directories.
+inline constexpr std::string_view kNodeExporterTextfileDir = "/var/lib/prometheus/node-exporter";
 
 struct Config {
   std::vector<Command> commands;

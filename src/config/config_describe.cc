@@ -63,6 +63,24 @@ std::string_view backend_text(FirewallBackend b) {
   return "auto";
 }
 
+// The textfile, and what the shipped unit's sandbox needs for it: --check-config runs outside
+// rampart.service, so it cannot see the sandbox; it says what the unit allows.
+void describe_metrics(const Settings& s, const auto& line) {
+  if (s.metrics_textfile.empty()) {
+    line("  metrics: GetMetrics over D-Bus only (rampartctl metrics); no textfile");
+    return;
+  }
+  line(fmt::format("  metrics textfile: {}, rewritten every {}s", s.metrics_textfile,
+                   s.metrics_interval_sec));
+  size_t slash = s.metrics_textfile.rfind('/');
+  std::string dir = slash == 0 ? "/" : s.metrics_textfile.substr(0, slash);
+  if (dir != kNodeExporterTextfileDir)
+    line(fmt::format(
+        "    note: rampart.service (ProtectSystem=strict) lets rampartd write {} but not {}: "
+        "add ReadWritePaths={} with 'systemctl edit rampart', then restart it",
+        kNodeExporterTextfileDir, dir, dir));
+}
+
 }  // namespace
 
 std::string describe(const Config& config) {
@@ -115,6 +133,7 @@ std::string describe(const Config& config) {
                    s.exec_timeout_sec, s.exec_concurrency));
   line(fmt::format("  hosts.deny: {}", s.hosts_deny));
   line(fmt::format("  repeated offenders reset after {}s", s.repeated_offenders_reset_sec));
+  describe_metrics(s, line);
   if (!s.journal.enabled) {
     line("  journal: not read");
   } else {

@@ -140,6 +140,17 @@ void read_journal(ConfigParser& p, const xmlNode* node, Settings& s) {
   s.journal = std::move(journal);
 }
 
+void read_metrics_textfile(ConfigParser& p, const xmlNode* node, Settings& s) {
+  auto path = p.absolute_path(node);
+  if (!path) return;
+  if (!path->ends_with(".prom"))
+    p.warn(node,
+           "<textfile> {} does not end in .prom: node_exporter's textfile collector reads "
+           "only *.prom files",
+           *path);
+  s.metrics_textfile = *path;
+}
+
 constexpr Choice<FirewallBackend> kFirewallBackends[] = {
     {"nftables", FirewallBackend::Nftables},
     {"firewalld", FirewallBackend::Firewalld},
@@ -174,6 +185,14 @@ const Block<Settings> kFirewalldBlock{
     },
 };
 
+const Block<Settings> kMetricsBlock{
+    "metrics",
+    {
+        {"textfile", read_metrics_textfile},
+        {"interval", number_into(&Settings::metrics_interval_sec, 1, 3600, "seconds")},
+    },
+};
+
 // <rampart>: one row per option, in the order the hint for an unknown one lists them.
 const Block<Settings> kSettingsBlock{
     "rampart",
@@ -194,6 +213,7 @@ const Block<Settings> kSettingsBlock{
         {"firewalld", block_into(kFirewalldBlock)},
         {"repeated_offenders_reset",
          number_into(&Settings::repeated_offenders_reset_sec, 1, UINT32_MAX, "seconds")},
+        {"metrics", block_into(kMetricsBlock)},
     },
 };
 

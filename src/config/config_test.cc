@@ -101,8 +101,9 @@ TEST(ConfigDefault, CommentedSettingsAreValid) {
   size_t open = text.find("<rampart>", start);
   size_t end = text.find("-->", open);
   std::string section = text.substr(open, text.rfind("</rampart>", end) + 10 - open);
-  for (std::string_view note : {"(empty: the host name)", "(absent: the journal is not read)",
-                                "(empty: firewalld's default zone)"})
+  for (std::string_view note :
+       {"(empty: the host name)", "(absent: the journal is not read)",
+        "(empty: firewalld's default zone)", "(absent: no file; rampartctl metrics always works)"})
     section.erase(section.find(note), note.size());
   auto config = parse_ok(conf(section));
   EXPECT_TRUE(config.warnings.empty());
@@ -657,7 +658,7 @@ TEST(ConfigSettings, Errors) {
        "t.conf:2: <sockets> is not an option of <rampart>; remove it or use one of: socket, "
        "state_directory, nftables, node, max_blocks, max_prefix, allow_link_local, journal, "
        "exec_directory, exec_timeout, exec_concurrency, hosts_deny, firewall_backend, "
-       "firewalld, repeated_offenders_reset"},
+       "firewalld, repeated_offenders_reset, metrics"},
       {"<socket>run/x.sock</socket>",
        "t.conf:2: <socket> must be an absolute path starting with '/', not \"run/x.sock\""},
       {"<state_directory></state_directory>",
@@ -706,6 +707,13 @@ TEST(ConfigSettings, Errors) {
       {"<repeated_offenders_reset>1d</repeated_offenders_reset>",
        "t.conf:2: <repeated_offenders_reset> must be a number of seconds from 1 to 4294967295, "
        "not \"1d\""},
+      {"<metrics><textfile>rampart.prom</textfile></metrics>",
+       "t.conf:2: <textfile> must be an absolute path starting with '/', not \"rampart.prom\""},
+      {"<metrics><interval>0</interval></metrics>",
+       "t.conf:2: <interval> must be a number of seconds from 1 to 3600, not \"0\""},
+      {"<metrics><port>9818</port></metrics>",
+       "t.conf:2: <port> is not an option of <metrics>; remove it or use one of: textfile, "
+       "interval"},
       {"<journal/>",
        "t.conf:2: <journal> has no <match>; add <match>FIELD=value</match> so rampart reads "
        "only the alerts, such as <match>SYSLOG_IDENTIFIER=wazuh-analysisd</match>"},
@@ -724,6 +732,31 @@ TEST(ConfigSettings, Errors) {
                                      "</rampart>\n",
                                      bad))),
         ::testing::StartsWith(fmt::format("t.conf:2: <match> \"{}\" must be FIELD=value", bad)));
+}
+
+TEST(ConfigSettings, MetricsTextfileAndWhatTheUnitNeedsForIt) {
+  Config config = parse_ok(
+      conf("<rampart><metrics><textfile>/var/lib/prometheus/node-exporter/rampart.prom</textfile>"
+           "<interval>30</interval></metrics></rampart>\n"));
+  EXPECT_EQ(config.settings.metrics_textfile, "/var/lib/prometheus/node-exporter/rampart.prom");
+  EXPECT_EQ(config.settings.metrics_interval_sec, 30u);
+  EXPECT_THAT(describe(config),
+              ::testing::HasSubstr("metrics textfile: /var/lib/prometheus/node-exporter/"
+                                   "rampart.prom, rewritten every 30s\n"));
+  EXPECT_THAT(describe(config), ::testing::Not(::testing::HasSubstr("ReadWritePaths")));
+
+  config =
+      parse_ok(conf("<rampart><metrics><textfile>/srv/metrics/rampart.txt</textfile>"
+                    "</metrics></rampart>\n"));
+  EXPECT_EQ(config.settings.metrics_interval_sec, 15u);
+  EXPECT_THAT(config.warnings,
+              ::testing::ElementsAre("t.conf:2: <textfile> /srv/metrics/rampart.txt does not end "
+                                     "in .prom: node_exporter's textfile collector reads only "
+                                     "*.prom files"));
+  EXPECT_THAT(describe(config),
+              ::testing::HasSubstr("add ReadWritePaths=/srv/metrics with 'systemctl edit "
+                                   "rampart', then restart it"));
+  EXPECT_THAT(describe(parse_ok(conf(""))), ::testing::HasSubstr("no textfile"));
 }
 
 TEST(ConfigSettings, SocketsReplaceTheDefaultOnlyWhenGiven) {

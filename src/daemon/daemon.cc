@@ -71,6 +71,7 @@ Result<void> Daemon::Impl::setup_timers() {
     return fail_errno(r, "cannot add the status timer");
   status_timer.reset(s);
   sd_event_source_set_enabled(s, SD_EVENT_ON);
+  if (auto r = setup_textfile(); !r) return r;
 
   // stderr is fully buffered; write what one loop iteration logged in one go.
   if (int r = sd_event_add_post(event.get(), &s, on_flush_log, this); r < 0)

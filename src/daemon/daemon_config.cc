@@ -80,6 +80,7 @@ Result<void> Daemon::Impl::reload() {
     if (state) state->set_offence_ttl(config->settings.repeated_offenders_reset_sec);
     read_host_addresses_now();
     audit.config_loaded(*config, "reloaded");
+    arm_textfile();
   }
   if (!result) audit.config_rejected(result.error(), false);
   sd_notify(0, "READY=1");

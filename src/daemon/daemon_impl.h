@@ -78,6 +78,9 @@ struct Daemon::Impl final : Control {
   EventPtr event;
   EventSourcePtr commit_source, expiry_timer, status_timer, log_flush;
   EventSourcePtr sigterm, sigint, sighup, sigusr1;
+  EventSourcePtr textfile_timer;  // <metrics><textfile>
+  bool textfile_failing = false;
+  RateLimit textfile_log{3600 * 1000000ull, 1};
 
   std::unique_ptr<NftFirewall> nft;
   std::unique_ptr<Backend> firewall;            // --dry-run
@@ -130,6 +133,9 @@ struct Daemon::Impl final : Control {
   void collect_core(MetricSet& m) const;
   void collect_backends(MetricSet& m) const;
   void collect_exec(MetricSet& m) const;
+  Result<void> setup_textfile();
+  void arm_textfile();
+  void write_textfile_now();
   void read_host_addresses_now();
 
   // Control, for the D-Bus API (daemon_control.cc).
@@ -158,6 +164,14 @@ struct Daemon::Impl final : Control {
     auto* self = static_cast<Impl*>(u);
     self->enforcer_.expire();
     self->commit();
+    return 0;
+  }
+  static int on_textfile(sd_event_source* s, uint64_t, void* u) {
+    auto* self = static_cast<Impl*>(u);
+    self->write_textfile_now();
+    // From now, not from when it was due: a late turn must not be followed by a burst.
+    sd_event_source_set_time(
+        s, self->turn_us() + self->config->settings.metrics_interval_sec * 1000000ull);
     return 0;
   }
   static int on_status(sd_event_source* s, uint64_t usec, void* u) {

@@ -8,6 +8,7 @@
 // (m.gauge for levels; labels and the stats key are optional; m.stat("key", n) for the stats
 // line alone). Counter names end in _total; the unit suite's promtool check shows the rules.
 #include "daemon/daemon_impl.h"
+#include "metrics/textfile.h"
 namespace rampart {
 namespace {
 
@@ -142,6 +143,41 @@ MetricSet Daemon::Impl::metrics() const {
   collect_core(m);
   collect_backends(m);
   return m;
+}
+
+// <metrics><textfile>: the exposition for node_exporter's textfile collector, written at start
+// (and after a reload) and then every <interval>.
+Result<void> Daemon::Impl::setup_textfile() {
+  sd_event_source* s = nullptr;
+  if (int r = sd_event_add_time(event.get(), &s, CLOCK_MONOTONIC, 0, 100000, on_textfile, this);
+      r < 0)
+    return fail_errno(-r, "cannot add the metrics textfile timer");
+  textfile_timer.reset(s);
+  arm_textfile();
+  return {};
+}
+
+void Daemon::Impl::arm_textfile() {
+  if (config->settings.metrics_textfile.empty()) {
+    sd_event_source_set_enabled(textfile_timer.get(), SD_EVENT_OFF);
+    return;
+  }
+  sd_event_source_set_time(textfile_timer.get(), turn_us());  // now
+  sd_event_source_set_enabled(textfile_timer.get(), SD_EVENT_ON);
+}
+
+void Daemon::Impl::write_textfile_now() {
+  const std::string& path = config->settings.metrics_textfile;
+  auto written = write_textfile(path, metrics().exposition());
+  if (!written) {
+    // Said once, then once an hour while it lasts: the fix is the admin's.
+    if (!textfile_failing || textfile_log.allow(clock.monotonic_us(), nullptr))
+      log_warning("{}", written.error().message);
+    textfile_failing = true;
+    return;
+  }
+  if (textfile_failing) log_info("metrics textfile: {} is written again", path);
+  textfile_failing = false;
 }
 
 void Daemon::Impl::log_stats() {

@@ -6,11 +6,8 @@
 #include <string_view>
 
 #include "base/error.h"
+#include "config/config.h"
 namespace rampart {
-
-// node_exporter's textfile directory in Debian's prometheus-node-exporter (root:root 0755, so
-// rampartd writes it without CAP_DAC_OVERRIDE); the shipped unit makes it writable.
-inline constexpr std::string_view kNodeExporterTextfileDir = "/var/lib/prometheus/node-exporter";
 
 // Writes a temporary file beside `path` (PATH.tmp: the collector reads only *.prom), makes it
 // world-readable (node_exporter runs as its own user, rampartd with UMask=0077) and renames it
