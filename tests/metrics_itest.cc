@@ -129,6 +129,62 @@ TEST_F(MetricsTest, TheReasoningIsRateLimitedUnderAFlood) {
   EXPECT_LE(headers, 10u) << "at most 10 alerts' reasoning a minute";
 }
 
+// The value of the sample line that starts with `prefix` in an exposition, -1 when absent.
+double sample_value(const std::string& text, const std::string& prefix) {
+  size_t at = text.find("\n" + prefix + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + prefix.size() + 2));
+}
+
+TEST_F(MetricsTest, GetMetricsMatchesStatusAndPassesPromtool) {
+  ASSERT_EQ(daemon.start(kDrop, {}, {g_bus->env()}), "");
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.1"), wazuh_alert("203.0.113.2"),
+                           wazuh_alert("2001:db8::7"), wazuh_alert("203.0.113.3", 5),
+                           "not an alert at all"}));
+  ASSERT_TRUE(settled(5));
+  std::string ctl = getenv("RAMPARTCTL");
+  int status = -1;
+  std::string text = run(ctl + " metrics", &status);
+  ASSERT_EQ(status, 0) << text;
+  printf("rampartctl metrics: %zu bytes\n", text.size());
+
+  // What an admin compares: rampartctl status against the scrape.
+  std::string st = run(ctl + " status --json");
+  auto field = [&](const std::string& name) {
+    size_t at = st.find("\"" + name + "\":");
+    return at == std::string::npos ? -1.0 : std::stod(st.substr(at + name.size() + 3));
+  };
+  EXPECT_EQ(field("ActiveBlocks"), 3);
+  EXPECT_EQ(sample_value(text, "rampart_blocks_active{backend=\"nftables\",family=\"ipv4\"}") +
+                sample_value(text, "rampart_blocks_active{backend=\"nftables\",family=\"ipv6\"}"),
+            field("ActiveBlocks"));
+  EXPECT_EQ(sample_value(text, "rampart_alerts_total{format=\"wazuh-json\"}") +
+                sample_value(text, "rampart_alerts_rejected_total"),
+            field("AlertsReceived"));
+  EXPECT_EQ(sample_value(text, "rampart_alerts_rejected_total"), field("AlertsRejected"));
+  EXPECT_EQ(sample_value(text, "rampart_blocks_total{event=\"blocked\"}"), daemon.stat("blocked"));
+  EXPECT_EQ(sample_value(text, "rampart_nft_batches_total"), daemon.stat("nft_batches"));
+  EXPECT_GE(sample_value(text, "rampart_alert_to_kernel_seconds_count"), 1);
+
+  // promtool (scripts/deps test) on what a scrape really returns.
+  daemon.dir().write("scrape.prom", text);
+  std::string lint =
+      run("promtool check metrics < " + daemon.dir().file("scrape.prom") + " 2>&1", &status);
+  ASSERT_NE(WEXITSTATUS(status), 127) << "promtool is missing: apt-get install prometheus";
+  EXPECT_EQ(status, 0) << lint;
+  EXPECT_EQ(lint, "");
+
+  // The HTTP side, as rampart-metrics@.service runs it (a dynamic user: here nobody), on a pipe.
+  std::string http = run("printf 'GET /metrics HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' | " +
+                             kNobody + ctl + " metrics --http",
+                         &status);
+  EXPECT_EQ(status, 0) << http;
+  EXPECT_TRUE(http.starts_with("HTTP/1.1 200 OK\r\n")) << http;
+  EXPECT_NE(http.find("Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"),
+            std::string::npos);
+  EXPECT_NE(http.find("\r\n\r\n# HELP rampart_build_info"), std::string::npos) << http;
+}
+
 // A textfile is complete when it ends with a newline and has as many families as rampartd
 // writes; one cut short by a reader racing a writer would have fewer, or a partial last line.
 struct Textfile {

@@ -119,6 +119,8 @@ const sd_bus_vtable BusApi::kVtable[] = {
     SD_BUS_METHOD_WITH_ARGS("ExplainAlert", SD_BUS_ARGS("s", alert),
                             SD_BUS_RESULT("s", explanation), method_explain,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetMetrics", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", exposition),
+                            method_metrics, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_ARGS("Blocked",
@@ -431,6 +433,11 @@ int BusApi::method_submit(sd_bus_message* m, void* u, sd_bus_error* e) {
         });
       },
       e);
+}
+
+// Open to everyone like the other reads: rampart-metrics@.service calls it as a dynamic user.
+int BusApi::method_metrics(sd_bus_message* m, void* u, sd_bus_error*) {
+  return sd_bus_reply_method_return(m, "s", static_cast<BusApi*>(u)->control_.metrics().c_str());
 }
 
 int BusApi::method_explain(sd_bus_message* m, void* u, sd_bus_error* e) {

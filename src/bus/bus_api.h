@@ -62,6 +62,7 @@ class BusApi final : public EventSink {
   static int method_flush(sd_bus_message* m, void* u, sd_bus_error* e);
   static int method_submit(sd_bus_message* m, void* u, sd_bus_error* e);
   static int method_explain(sd_bus_message* m, void* u, sd_bus_error* e);
+  static int method_metrics(sd_bus_message* m, void* u, sd_bus_error* e);
   static int method_reload(sd_bus_message* m, void* u, sd_bus_error* e);
   static int property_get(sd_bus*, const char*, const char*, const char* property,
                           sd_bus_message* reply, void* u, sd_bus_error* e);

@@ -37,6 +37,9 @@ class FakeControl final : public Control {
     return it->second.front();
   }
   ControlStats stats() const override { return {blocks.size(), 7, 2, {"nftables"}, true}; }
+  std::string metrics() const override {
+    return "# HELP rampart_x_total X.\n# TYPE rampart_x_total counter\nrampart_x_total 7\n";
+  }
   Result<std::string> explain(std::string_view alert) override {
     if (alert == "bad") return fail(EINVAL, "not an alert");
     return "explained: " + std::string(alert);
@@ -380,6 +383,11 @@ TEST_F(BusApiTest, SubmitExplainAndReload) {
   const char* text = nullptr;
   ASSERT_GE(sd_bus_message_read(explained->reply.get(), "s", &text), 0);
   EXPECT_STREQ(text, "explained: an alert");
+
+  auto metrics = call("GetMetrics");
+  ASSERT_EQ(metrics->error, "");
+  ASSERT_GE(sd_bus_message_read(metrics->reply.get(), "s", &text), 0);
+  EXPECT_STREQ(text, control_.metrics().c_str());
 
   EXPECT_EQ(call("Reload")->error, "");
   control_.config_error = "rampart.conf:3: <level> must be a number from 0 to 20, not \"x\"";

@@ -35,6 +35,9 @@ class Control {
   virtual std::vector<BlockView> list(const std::optional<Address>& after, size_t max) const = 0;
   virtual std::optional<BlockView> get(const Address& address) const = 0;
   virtual ControlStats stats() const = 0;
+  // Every counter, in the Prometheus text exposition format 0.0.4. Reads what the daemon keeps;
+  // never asks the kernel or a backend.
+  virtual std::string metrics() const = 0;
   // Parses one alert line (any supported format) and explains what it would do, touching
   // nothing.
   virtual Result<std::string> explain(std::string_view alert) = 0;

@@ -10,6 +10,7 @@
 
 #include "ctl/rampartctl_client.h"
 #include "ctl/rampartctl_format.h"
+#include "ctl/rampartctl_metrics.h"
 #include "ctl/rampartctl_verbs.h"
 namespace {
 
@@ -47,6 +48,11 @@ const Verb kVerbs[] = {
      "Reads one alert from FILE or standard input; a file of JSON lines is submitted line by\n"
      "line.\n",
      verb_submit, 0, 1},
+    // Opens its own connection (run == nullptr): with --http a bus that is down is an answer.
+    {"metrics", "[--http]", "Print every counter in the Prometheus text format",
+     "  --http   answer one HTTP GET on the connection systemd passed (rampart-metrics.socket)\n"
+     "           or on standard input and output, instead of printing\n",
+     nullptr},
 };
 
 const Verb* find_verb(std::string_view name) {
@@ -84,7 +90,7 @@ int usage_error(const std::string& what) {
   return kUsage;
 }
 
-enum { kJson = 256, kNoLegend, kNoAskPassword, kVersion, kTimeout, kReason };
+enum { kJson = 256, kNoLegend, kNoAskPassword, kVersion, kTimeout, kReason, kHttp };
 
 // One option into `o`; an exit status when rampartctl is done (--version, a usage error).
 std::optional<int> take_option(int c, char** argv, Options& o) {
@@ -113,6 +119,9 @@ std::optional<int> take_option(int c, char** argv, Options& o) {
     case kReason:
       o.reason = optarg;
       return std::nullopt;
+    case kHttp:
+      o.http = true;
+      return std::nullopt;
     case '?':
       if (optopt) return usage_error(fmt::format("option -{} is not known", char(optopt)));
       return usage_error(fmt::format("option {} is not known or needs a value", argv[optind - 1]));
@@ -130,6 +139,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
       {"no-ask-password", no_argument, nullptr, kNoAskPassword},
       {"timeout", required_argument, nullptr, kTimeout},
       {"reason", required_argument, nullptr, kReason},
+      {"http", no_argument, nullptr, kHttp},
       {nullptr, 0, nullptr, 0},
   };
   opterr = 0;
@@ -151,6 +161,7 @@ std::optional<int> check_arguments(const Verb& verb, size_t given, const Options
   }
   if ((o.timeout_usec || o.reason) && verb.run != verb_block)
     return usage_error("--timeout and --reason only go with block");
+  if (o.http && verb.run) return usage_error("--http only goes with metrics");
   return std::nullopt;
 }
 
@@ -174,6 +185,7 @@ int main(int argc, char** argv) {
     return kOk;
   }
   if (auto done = check_arguments(*verb, args.size() - 1, o)) return *done;
+  if (!verb->run) return verb_metrics(o.http);
   Client client(o);
   if (int r = client.connect(); r != kOk) return r;
   return verb->run(client, o, args.size() > 1 ? args[1] : nullptr);

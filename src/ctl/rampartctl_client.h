@@ -21,6 +21,7 @@ struct Options {
   bool help = false;
   std::optional<uint64_t> timeout_usec;
   std::optional<std::string> reason;
+  bool http = false;  // metrics --http
 };
 
 // Prints "rampartctl: <message>" on stderr; returns kFailed.

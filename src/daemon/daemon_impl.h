@@ -129,7 +129,7 @@ struct Daemon::Impl final : Control {
   void arm_expiry();
   Result<void> reload() override;
   void log_stats();
-  MetricSet metrics() const;
+  MetricSet collect() const;
   void collect_core(MetricSet& m) const;
   void collect_backends(MetricSet& m) const;
   void collect_exec(MetricSet& m) const;
@@ -142,6 +142,7 @@ struct Daemon::Impl final : Control {
   std::vector<BlockView> list(const std::optional<Address>& after, size_t max) const override;
   std::optional<BlockView> get(const Address& address) const override;
   ControlStats stats() const override;
+  std::string metrics() const override { return collect().exposition(); }
   Result<std::string> explain(std::string_view line) override;
   Outcome<BlockView> block(const Address& address, uint64_t timeout_usec, std::string_view reason,
                            uint32_t uid) override;

@@ -138,7 +138,7 @@ void Daemon::Impl::collect_exec(MetricSet& m) const {
           static_cast<double>(exec->queued()), {}, "exec_queued");
 }
 
-MetricSet Daemon::Impl::metrics() const {
+MetricSet Daemon::Impl::collect() const {
   MetricSet m;
   collect_core(m);
   collect_backends(m);
@@ -168,7 +168,7 @@ void Daemon::Impl::arm_textfile() {
 
 void Daemon::Impl::write_textfile_now() {
   const std::string& path = config->settings.metrics_textfile;
-  auto written = write_textfile(path, metrics().exposition());
+  auto written = write_textfile(path, metrics());
   if (!written) {
     // Said once, then once an hour while it lasts: the fix is the admin's.
     if (!textfile_failing || textfile_log.allow(clock.monotonic_us(), nullptr))
@@ -181,7 +181,7 @@ void Daemon::Impl::write_textfile_now() {
 }
 
 void Daemon::Impl::log_stats() {
-  log_info("stats: {}", metrics().stats_line());
+  log_info("stats: {}", collect().stats_line());
   fflush(stderr);
 }
 
