@@ -52,6 +52,22 @@ void append_key(std::string& out, std::string_view key, std::string_view value) 
   append_json_string(out, value);
 }
 
+// "g1,g2," as a JSON array: ["g1","g2"].
+void append_groups(std::string& out, std::string_view groups) {
+  out += '[';
+  bool first = true;
+  while (!groups.empty()) {
+    size_t comma = groups.find(',');
+    std::string_view group = groups.substr(0, comma);
+    groups = comma == std::string_view::npos ? std::string_view{} : groups.substr(comma + 1);
+    if (group.empty()) continue;
+    if (!first) out += ',';
+    first = false;
+    append_json_string(out, group);
+  }
+  out += ']';
+}
+
 }  // namespace
 
 std::string Alert::to_wazuh_json() const {
@@ -71,19 +87,9 @@ std::string Alert::to_wazuh_json() const {
     // Wazuh writes rule ids as strings.
     append_key(out, "id", std::to_string(*rule_id));
   }
-  out += ",\"groups\":[";
-  std::string_view rest = groups;
-  bool first = true;
-  while (!rest.empty()) {
-    size_t comma = rest.find(',');
-    std::string_view group = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    if (group.empty()) continue;
-    if (!first) out += ',';
-    first = false;
-    append_json_string(out, group);
-  }
-  out += "]}";
+  out += ",\"groups\":";
+  append_groups(out, groups);
+  out += '}';
   if (!agent_id.empty() || !agent_name.empty()) {
     out += ",\"agent\":{";
     append_key(out, "id", agent_id);
