@@ -1,6 +1,7 @@
 // The backends the config asks for: nftables or firewalld for firewall-drop, firewalld for
 // firewalld-drop, exec scripts and hosts.deny with their durable state; or --dry-run's logger.
 #include "daemon/daemon_impl.h"
+#include "exec/exec_process.h"
 namespace rampart {
 namespace {
 
@@ -88,7 +89,8 @@ Result<void> Daemon::Impl::setup_state() {
         state->put_offence(command, a, {count, last_sec});
       });
 
-  exec = std::make_unique<ExecBackend>(event.get(), clock, state.get());
+  exec_runner = std::make_unique<SpawnRunner>(event.get());
+  exec = std::make_unique<ExecBackend>(clock, state.get(), *exec_runner);
   exec->set_config(config);
   hosts_deny = std::make_unique<HostsDenyBackend>(s.hosts_deny, clock, state.get());
   for (auto [kind, backend] : {std::pair<CommandKind, Backend*>{CommandKind::Exec, exec.get()},

@@ -87,6 +87,7 @@ struct Daemon::Impl final : Control {
   std::unique_ptr<FirewalldBackend> firewalld;  // firewall-drop here too when it is the choice
   // Undo actions and offender counts in <state_directory>; exec scripts and hosts.deny lines.
   std::unique_ptr<StateStore> state;
+  std::unique_ptr<ExecRunner> exec_runner;  // how scripts run: child processes or systemd units
   std::unique_ptr<ExecBackend> exec;
   std::unique_ptr<HostsDenyBackend> hosts_deny;
   std::unique_ptr<SocketInput> input;

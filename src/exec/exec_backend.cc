@@ -29,8 +29,12 @@ std::string_view verb_name(ExecVerb verb) {
 
 }  // namespace
 
-ExecBackend::ExecBackend(sd_event* event, const Clock& clock, StateStore* state)
-    : event_(event), clock_(clock), state_(state) {}
+ExecBackend::ExecBackend(const Clock& clock, StateStore* state, ExecRunner& runner,
+                         ProgramCheck check)
+    : clock_(clock),
+      state_(state),
+      runner_(runner),
+      check_(check ? std::move(check) : ProgramCheck(check_exec_program)) {}
 
 ExecBackend::~ExecBackend() = default;
 
@@ -94,7 +98,7 @@ ApplyResult ExecBackend::apply(std::span<const Change> changes) {
         result.rejected.emplace_back(i, Error{EINVAL, "no alert to give the script"});
         continue;
       }
-      auto program = check_exec_program(s.exec_directory, cmd->executable);
+      auto program = check_(s.exec_directory, cmd->executable);
       if (!program) {
         result.rejected.emplace_back(i, program.error());
         continue;
@@ -216,27 +220,31 @@ void ExecBackend::start(std::unique_ptr<Run> owned) {
   const Settings& s = config_->settings;
   // The file was checked at config load; check again, it may have changed since.
   std::string directory = run->request.program.substr(0, run->request.program.rfind('/'));
-  if (auto ok = check_exec_program(directory, run->script); !ok) {
-    finish(run, {}, ok.error().message);
+  if (auto ok = check_(directory, run->script); !ok) {
+    finish(run, ExecExit{.error = ok.error().message});
     return;
   }
   bool json = run->request.protocol == ExecProtocol::Json;
-  ExecProcess::Callbacks cb{
+  ExecSpec spec{
+      .argv = exec_argv(run->request, run->verb),
+      .input = exec_stdin(run->request, run->verb),
+      .keep_stdin_open = json && run->verb == ExecVerb::Add,
+      .timeout_usec = uint64_t{s.exec_timeout_sec} * 1000000,
+      .label = fmt::format("{} {} {}", run->script, verb_name(run->verb), run->key.address.str())};
+  ExecCallbacks cb{
       .on_stdout = [this, run](std::string_view line) { on_line(*run, line, true); },
       .on_stderr = [this, run](std::string_view line) { on_line(*run, line, false); },
       .on_exit = [this, run](const ExecExit& exit) { finish(run, exit); },
   };
   run->started_us = clock_.monotonic_us();
-  auto p = ExecProcess::spawn(
-      event_, exec_argv(run->request, run->verb), exec_stdin(run->request, run->verb),
-      json && run->verb == ExecVerb::Add, uint64_t{s.exec_timeout_sec} * 1000000, std::move(cb));
+  auto p = runner_.start(std::move(spec), std::move(cb));
   if (!p) {
-    finish(run, {}, p.error().message);
+    finish(run, ExecExit{.error = p.error().message});
     return;
   }
   run->process = std::move(*p);
-  log_info("exec: {} {} {} ({}, pid {})", run->script, verb_name(run->verb), run->key.address.str(),
-           run->key.command, run->process->pid());
+  log_info("exec: {} {} {} ({}, {})", run->script, verb_name(run->verb), run->key.address.str(),
+           run->key.command, run->process->id());
 }
 
 void ExecBackend::on_line(Run& run, std::string_view line, bool is_stdout) {
@@ -261,16 +269,16 @@ void ExecBackend::on_line(Run& run, std::string_view line, bool is_stdout) {
       return;
     }
   }
-  log_info("{}[{}]: {}{}", run.script, run.process ? run.process->pid() : 0,
+  log_info("{}[{}]: {}{}", run.script, run.process ? run.process->id() : "",
            is_stdout ? "" : "stderr: ", line);
 }
 
-void ExecBackend::finish(Run* run, const ExecExit& exit, std::string spawn_error) {
+void ExecBackend::finish(Run* run, const ExecExit& exit) {
   auto owned = std::move(running_[run]);
   running_.erase(run);
   const Settings& s = config_->settings;
-  bool ok = spawn_error.empty() && exit.ok();
-  std::string what = spawn_error.empty() ? exit.describe(s.exec_timeout_sec) : spawn_error;
+  bool ok = exit.ok();
+  std::string what = exit.describe(s.exec_timeout_sec);
   if (exit.timed_out) ++counters_.timeouts;
   uint64_t ms = run->started_us ? (clock_.monotonic_us() - run->started_us) / 1000 : 0;
   if (ok)

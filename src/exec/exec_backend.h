@@ -8,10 +8,9 @@
 // the failure handler, so the enforcer drops the block and audits the failure.
 #pragma once
 
-#include <systemd/sd-event.h>
-
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,8 +20,8 @@
 #include "config/config.h"
 #include "core/backend.h"
 #include "core/clock.h"
-#include "exec/exec_process.h"
 #include "exec/exec_protocol.h"
+#include "exec/exec_runner.h"
 namespace rampart {
 
 class StateStore;
@@ -37,7 +36,12 @@ struct ExecCounters {
 
 class ExecBackend final : public Backend {
  public:
-  ExecBackend(sd_event* event, const Clock& clock, StateStore* state);
+  // Whether `executable` in `directory` may run, and its path (exec_check.h); a seam for tests.
+  using ProgramCheck = std::function<Result<std::string>(const std::string& directory,
+                                                         const std::string& executable)>;
+
+  ExecBackend(const Clock& clock, StateStore* state, ExecRunner& runner,
+              ProgramCheck check = nullptr);
   ~ExecBackend() override;
 
   // The commands and <rampart> settings (directory, time limit, concurrency, node name).
@@ -79,7 +83,7 @@ class ExecBackend final : public Backend {
     std::string script;       // basename, for the log
     bool answered = false;    // check_keys got its reply
     uint64_t started_us = 0;
-    std::unique_ptr<ExecProcess> process;
+    std::unique_ptr<ExecRun> process;
   };
 
   void save(const Key& key, const Active& a);
@@ -89,11 +93,12 @@ class ExecBackend final : public Backend {
   void start_runs();
   void start(std::unique_ptr<Run> run);
   void on_line(Run& run, std::string_view line, bool is_stdout);
-  void finish(Run* run, const ExecExit& exit, std::string spawn_error = {});
+  void finish(Run* run, const ExecExit& exit);
 
-  sd_event* event_;
   const Clock& clock_;
   StateStore* state_;
+  ExecRunner& runner_;
+  ProgramCheck check_;
   std::shared_ptr<const Config> config_;
   std::map<Key, Active> active_;
   std::unordered_map<std::string, size_t> rkeys_;  // check_keys key -> blocks holding it
