@@ -1,7 +1,7 @@
 // The backends the config asks for: nftables or firewalld for firewall-drop, firewalld for
 // firewalld-drop, exec scripts and hosts.deny with their durable state; or --dry-run's logger.
 #include "daemon/daemon_impl.h"
-#include "exec/exec_process.h"
+#include "exec/exec_unit.h"
 namespace rampart {
 namespace {
 
@@ -89,7 +89,8 @@ Result<void> Daemon::Impl::setup_state() {
         state->put_offence(command, a, {count, last_sec});
       });
 
-  exec_runner = std::make_unique<SpawnRunner>(event.get());
+  exec_runner = open_exec_runner(event.get());
+  log_info("exec: scripts run as {}", exec_runner->describe());
   exec = std::make_unique<ExecBackend>(clock, state.get(), *exec_runner);
   exec->set_config(config);
   hosts_deny = std::make_unique<HostsDenyBackend>(s.hosts_deny, clock, state.get());

@@ -286,8 +286,10 @@ void ExecBackend::finish(Run* run, const ExecExit& exit) {
              run->key.address.str(), run->key.command, ms);
   else {
     ++counters_.failures;
-    log_warning("exec: {} {} {} ({}) failed: {}", run->script, verb_name(run->verb),
-                run->key.address.str(), run->key.command, what);
+    // The run's id finds its output: rampartd's own log for a child, the unit's journal.
+    log_warning("exec: {} {} {} ({}{}{}) failed: {}", run->script, verb_name(run->verb),
+                run->key.address.str(), run->key.command, run->process ? ", " : "",
+                run->process ? run->process->id() : "", what);
   }
 
   auto it = active_.find(run->key);
