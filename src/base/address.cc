@@ -94,6 +94,15 @@ bool Address::contains(const Address& other) const {
   return true;
 }
 
+Address Address::truncated(uint8_t len) const {
+  Address out = *this;
+  if (len >= prefix) return out;
+  out.prefix = len;
+  for (size_t bit = len; bit < max_prefix(); ++bit)
+    out.bytes[bit / 8] &= static_cast<uint8_t>(~(0x80u >> (bit % 8)));
+  return out;
+}
+
 std::optional<Address> Address::range_end() const {
   Address end = *this;
   end.prefix = max_prefix();
@@ -216,6 +225,32 @@ std::optional<std::string_view> never_block_reason(const Address& a, bool allow_
   return {};
 }
 
+std::vector<NeverBlockRange> never_block_ranges(bool allow_link_local) {
+  // The ranges never_block_reason() tests byte by byte, as prefixes.
+  static const std::vector<NeverBlockRange> kAlways = {
+      {*Address::parse("127.0.0.0/8"), "loopback"},
+      {*Address::parse("0.0.0.0/8"), "unspecified or 'this network' (0.0.0.0/8)"},
+      {*Address::parse("224.0.0.0/4"), "multicast"},
+      {*Address::parse("255.255.255.255"), "broadcast"},
+      {*Address::parse("::"), "unspecified (::)"},
+      {*Address::parse("::1"), "loopback"},
+      {*Address::parse("ff00::/8"), "multicast"},
+  };
+  std::vector<NeverBlockRange> out = kAlways;
+  if (!allow_link_local) {
+    out.push_back({*Address::parse("169.254.0.0/16"), "link-local"});
+    out.push_back({*Address::parse("fe80::/10"), "link-local"});
+  }
+  return out;
+}
+
+std::optional<std::string_view> never_block_overlap(const Address& prefix, bool allow_link_local) {
+  if (auto why = never_block_reason(prefix, allow_link_local)) return why;
+  for (const NeverBlockRange& r : never_block_ranges(allow_link_local))
+    if (r.prefix.overlaps(prefix)) return r.why;
+  return {};
+}
+
 AddressList::AddressList() {
   prefixes_.push_back(*Address::parse("127.0.0.0/8"));
   prefixes_.push_back(*Address::parse("::1"));
@@ -224,6 +259,12 @@ AddressList::AddressList() {
 const Address* AddressList::match(const Address& a) const {
   for (const auto& p : prefixes_)
     if (p.contains(a)) return &p;
+  return nullptr;
+}
+
+const Address* AddressList::overlap(const Address& prefix) const {
+  for (const auto& p : prefixes_)
+    if (p.overlaps(prefix)) return &p;
   return nullptr;
 }
 

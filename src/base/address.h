@@ -33,6 +33,9 @@ struct Address {
   uint8_t max_prefix() const { return is_v4() ? 32 : 128; }
   size_t size() const { return is_v4() ? 4 : 16; }
   bool contains(const Address& other) const;
+  bool overlaps(const Address& other) const { return contains(other) || other.contains(*this); }
+  // The prefix of length `len` (at most the address's own) that holds this address.
+  Address truncated(uint8_t len) const;
   // The first address after the prefix (exclusive end of the range), nullopt at the top.
   std::optional<Address> range_end() const;
 
@@ -67,6 +70,15 @@ struct AddressHash {
 // (unless allowed) link-local. Returns why, or nullopt when the address is blockable.
 std::optional<std::string_view> never_block_reason(const Address& a, bool allow_link_local);
 
+// The same rules as ranges, for checking a whole prefix or cutting a blocklist around them.
+struct NeverBlockRange {
+  Address prefix;
+  std::string_view why;
+};
+std::vector<NeverBlockRange> never_block_ranges(bool allow_link_local);
+// Why `prefix` (or a part of it) may never be blocked, or nullopt when all of it is blockable.
+std::optional<std::string_view> never_block_overlap(const Address& prefix, bool allow_link_local);
+
 // An allowlist of prefixes; loopback is always on it.
 class AddressList {
  public:
@@ -75,6 +87,8 @@ class AddressList {
   const std::vector<Address>& prefixes() const { return prefixes_; }
   // The prefix that contains `a`, if any.
   const Address* match(const Address& a) const;
+  // The first prefix that shares an address with `prefix` (holds it, or lies inside it).
+  const Address* overlap(const Address& prefix) const;
 
  private:
   std::vector<Address> prefixes_;

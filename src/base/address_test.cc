@@ -103,6 +103,34 @@ TEST(Address, NeverBlock) {
     EXPECT_FALSE(never_block_reason(*Address::parse(ip), false)) << ip;
 }
 
+TEST(Address, TruncatedAndOverlaps) {
+  auto a = *Address::parse("2001:db8:1:2::5");
+  EXPECT_EQ(a.truncated(64).str(), "2001:db8:1:2::/64");
+  EXPECT_EQ(a.truncated(128), a);
+  EXPECT_EQ(Address::parse("203.0.113.77")->truncated(25).str(), "203.0.113.0/25");
+  EXPECT_EQ(Address::parse("203.0.113.0/24")->truncated(28).str(), "203.0.113.0/24");
+  EXPECT_TRUE(a.truncated(64).overlaps(a));
+  EXPECT_TRUE(a.overlaps(a.truncated(64)));
+  EXPECT_FALSE(a.truncated(64).overlaps(*Address::parse("2001:db8:1:3::5")));
+}
+
+TEST(Address, NeverBlockOverlapSeesInsideAPrefix) {
+  EXPECT_EQ(never_block_overlap(*Address::parse("96.0.0.0/3"), false), "loopback");
+  EXPECT_EQ(never_block_overlap(*Address::parse("169.254.0.0/15"), false), "link-local");
+  EXPECT_FALSE(never_block_overlap(*Address::parse("169.254.0.0/15"), true));
+  EXPECT_FALSE(never_block_overlap(*Address::parse("203.0.113.0/24"), false));
+  EXPECT_EQ(never_block_overlap(*Address::parse("::/64"), false), "unspecified (::)");
+  EXPECT_FALSE(never_block_overlap(*Address::parse("2001:db8:1:2::/64"), false));
+}
+
+TEST(AddressList, OverlapEitherWay) {
+  AddressList list;
+  list.add(*Address::parse("203.0.113.5"));
+  EXPECT_EQ(list.overlap(*Address::parse("203.0.113.0/24"))->str(), "203.0.113.5");
+  EXPECT_EQ(list.overlap(*Address::parse("203.0.113.5"))->str(), "203.0.113.5");
+  EXPECT_EQ(list.overlap(*Address::parse("198.51.100.0/24")), nullptr);
+}
+
 TEST(AddressList, LoopbackIsAlwaysThere) {
   AddressList list;
   EXPECT_TRUE(list.match(*Address::parse("127.8.8.8")));
