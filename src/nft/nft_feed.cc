@@ -1,0 +1,221 @@
+#include "nft/nft_feed.h"
+#include <arpa/inet.h>  // before the linux/ headers, which clash with it otherwise
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "base/handles_nft.h"
+#include "nft/nft_expr.h"
+#include "nft/nft_ruleset.h"
+namespace rampart {
+namespace {
+
+// nft's datatype numbers and byte order tag (nftables src/datatype.h), as in nft_ruleset.cc.
+constexpr uint32_t kTypeIpv4Addr = 7;
+constexpr uint32_t kTypeIpv6Addr = 8;
+constexpr uint32_t kByteorderBigEndian = 2;
+// Set ids of this transaction; the element sets of blocks use small ones.
+constexpr uint32_t kFirstFeedSetId = 1000;
+// An element list is one attribute with a 16-bit length; leave room for the largest element.
+constexpr size_t kMaxListBytes = UINT16_MAX - 256;
+
+class FeedBuilder {
+ public:
+  FeedBuilder(std::string_view table, uint32_t first_seq, std::optional<uint32_t> genid)
+      : table_(table), writer_(first_seq, genid) {}
+
+  void table() {
+    NftTablePtr t(nftnl_table_alloc());
+    nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, table_.c_str());
+    nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
+    nlmsghdr* nlh = header(NFT_MSG_NEWTABLE, NLM_F_CREATE);
+    nftnl_table_nlmsg_build_payload(nlh, t.get());
+    writer_.append(nlh).what = fmt::format("table inet {}", table_);
+  }
+
+  void chain(std::string_view name, uint32_t hook) {
+    NftChainPtr c(nftnl_chain_alloc());
+    std::string n(name);
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, table_.c_str());
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, n.c_str());
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, hook);
+    nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, kNftChainPriority);
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+    nlmsghdr* nlh = header(NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+    nftnl_chain_nlmsg_build_payload(nlh, c.get());
+    writer_.append(nlh).what = fmt::format("chain {}", n);
+  }
+
+  // A DELRULE naming only the chain removes all its rules.
+  void flush_chain(std::string_view name) {
+    nlmsghdr* nlh = header(NFT_MSG_DELRULE, 0);
+    mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table_.c_str());
+    mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, std::string(name).c_str());
+    writer_.append(nlh).what = fmt::format("flushing chain {}", name);
+  }
+
+  void set(const std::string& name, bool v4) {
+    NftSetPtr s(nftnl_set_alloc());
+    nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table_.c_str());
+    nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
+    nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+    nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, v4 ? kTypeIpv4Addr : kTypeIpv6Addr);
+    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, v4 ? 4 : 16);
+    nftnl_set_set_u32(s.get(), NFTNL_SET_ID, set_id(name));
+    NftUdataBufPtr ud(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+    nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderBigEndian);
+    nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud.get()),
+                       nftnl_udata_buf_len(ud.get()));
+    nlmsghdr* nlh = header(NFT_MSG_NEWSET, NLM_F_CREATE);
+    nftnl_set_nlmsg_build_payload(nlh, s.get());
+    writer_.append(nlh).what = fmt::format("set {}", name);
+  }
+
+  void delete_set(const std::string& name) {
+    nlmsghdr* nlh = header(NFT_MSG_DELSET, 0);
+    mnl_attr_put_strz(nlh, NFTA_SET_TABLE, table_.c_str());
+    mnl_attr_put_strz(nlh, NFTA_SET_NAME, name.c_str());
+    writer_.append(nlh).what = fmt::format("deleting set {}", name);
+  }
+
+  // A DELSETELEM without elements empties the set.
+  void flush_set(const std::string& name) {
+    nlmsghdr* nlh = header(NFT_MSG_DELSETELEM, 0);
+    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table_.c_str());
+    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, name.c_str());
+    writer_.append(nlh).what = fmt::format("flushing set {}", name);
+  }
+
+  // Each range is a start element and, after it, the first address past it flagged
+  // INTERVAL_END, as nft sends them; a range reaching the top of the family has no end and
+  // is marked open instead.
+  void elements(const std::string& set, std::span<const AddressRange> ranges) {
+    std::vector<char> buf(kMaxListBytes + 4096);
+    nlmsghdr* nlh = nullptr;
+    nlattr* list = nullptr;
+    auto close = [&] {
+      if (!nlh) return;
+      mnl_attr_nest_end(nlh, list);
+      writer_.append(nlh).what = fmt::format("elements of set {}", set);
+      nlh = nullptr;
+    };
+    for (const AddressRange& r : ranges) {
+      if (nlh && static_cast<size_t>(reinterpret_cast<char*>(mnl_nlmsg_get_payload_tail(nlh)) -
+                                     reinterpret_cast<char*>(list)) > kMaxListBytes)
+        close();
+      if (!nlh) {
+        nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, 0);
+        mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table_.c_str());
+        mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
+        list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+      }
+      auto end = r.last.range_end();  // the last address as a /32 or /128: the next one
+      element(nlh, r.first, false, !end);
+      if (end) element(nlh, *end, true, false);
+      elements_ += end ? 2 : 1;
+    }
+    close();
+  }
+
+  void rule(std::string_view chain, const std::string& set, bool v4) {
+    NftRulePtr r(nftnl_rule_alloc());
+    std::string c(chain);
+    nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, table_.c_str());
+    nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, c.c_str());
+    nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+    nft_match_family(r.get(), v4);
+    nft_load_saddr(r.get(), v4, NFT_REG_1);
+    nft_lookup(r.get(), NFT_REG_1, set, set_id(set));
+    nft_verdict(r.get(), NF_DROP);
+    nlmsghdr* nlh = header(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+    nftnl_rule_nlmsg_build_payload(nlh, r.get());
+    writer_.append(nlh).what =
+        fmt::format("rule \"{} saddr @{} drop\" in chain {}", v4 ? "ip" : "ip6", set, c);
+  }
+
+  NftBatch finish() {
+    NftBatch batch = writer_.finish();
+    batch.elements = elements_;
+    return batch;
+  }
+
+ private:
+  nlmsghdr* header(uint16_t type, uint16_t flags) {
+    return nftnl_nlmsg_build_hdr(small_, type, NFPROTO_INET, flags, 0);
+  }
+
+  uint32_t set_id(const std::string& name) {
+    auto [it, added] = set_ids_.try_emplace(name, kFirstFeedSetId + set_ids_.size());
+    return it->second;
+  }
+
+  void element(nlmsghdr* nlh, const Address& key, bool end, bool open) {
+    nlattr* e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+    nlattr* k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+    mnl_attr_put(nlh, NFTA_DATA_VALUE, key.size(), key.bytes.data());
+    mnl_attr_nest_end(nlh, k);
+    if (end) mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(NFT_SET_ELEM_INTERVAL_END));
+    if (open) {
+      NftUdataBufPtr ud(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+      nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_ELEM_FLAGS, NFTNL_SET_ELEM_F_INTERVAL_OPEN);
+      mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, nftnl_udata_buf_len(ud.get()),
+                   nftnl_udata_buf_data(ud.get()));
+    }
+    mnl_attr_nest_end(nlh, e);
+  }
+
+  std::string table_;
+  NftBatchWriter writer_;
+  std::map<std::string, uint32_t> set_ids_;
+  size_t elements_ = 0;
+  alignas(nlmsghdr) char small_[kNftSmallMessage];
+};
+
+}  // namespace
+
+std::string nft_feed_set(std::string_view feed, bool v4) {
+  return fmt::format("feed_{}{}", feed, v4 ? '4' : '6');
+}
+
+NftBatch build_feed_batch(std::string_view table, const NftFeedPlan& plan, uint32_t first_seq,
+                          std::optional<uint32_t> genid) {
+  FeedBuilder b(table, first_seq, genid);
+  b.table();
+  b.chain(kNftFeedChains[0], NF_INET_LOCAL_IN);
+  b.chain(kNftFeedChains[1], NF_INET_FORWARD);
+  for (const std::string& feed : plan.feeds)
+    for (bool v4 : {true, false}) b.set(nft_feed_set(feed, v4), v4);
+  for (std::string_view chain : kNftFeedChains) b.flush_chain(chain);
+  for (const std::string& feed : plan.removed)
+    for (bool v4 : {true, false}) b.delete_set(nft_feed_set(feed, v4));
+  for (const NftFeedLoad& load : plan.loads) {
+    // IPv4 ranges sort first.
+    auto v6 = std::find_if(load.ranges.begin(), load.ranges.end(),
+                           [](const AddressRange& r) { return !r.first.is_v4(); });
+    size_t split = static_cast<size_t>(v6 - load.ranges.begin());
+    for (bool v4 : {true, false}) {
+      std::string set = nft_feed_set(load.name, v4);
+      b.flush_set(set);
+      b.elements(set, v4 ? load.ranges.first(split) : load.ranges.subspan(split));
+    }
+  }
+  for (std::string_view chain : kNftFeedChains)
+    for (const std::string& feed : plan.feeds)
+      for (bool v4 : {true, false}) b.rule(chain, nft_feed_set(feed, v4), v4);
+  return b.finish();
+}
+
+}  // namespace rampart
