@@ -15,6 +15,19 @@ namespace rampart {
 
 enum class ExecProtocol : uint8_t { Json, Legacy };
 
+// One entry of a command's <ports>: a transport protocol and a destination port range.
+struct ServicePort {
+  uint8_t proto = 6;  // IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, IPPROTO_DCCP, IPPROTO_UDPLITE
+  uint16_t first = 0;
+  uint16_t last = 0;        // == first for a single port
+  std::string str() const;  // "tcp/22", "udp/6000-6007"
+  auto operator<=>(const ServicePort&) const = default;
+};
+// "tcp/22,tcp/2222,udp/51820" (commas or spaces; "tcp/6000-6007" for a range). Error: what is
+// wrong with which entry, and the fix.
+Result<std::vector<ServicePort>> parse_ports(std::string_view text);
+std::string ports_text(const std::vector<ServicePort>& ports);  // "" when empty
+
 struct Command {
   std::string name;
   std::string executable;
@@ -25,6 +38,8 @@ struct Command {
   bool timeout_allowed = false;
   std::vector<std::string> extra_args;
   ExecProtocol protocol = ExecProtocol::Json;
+  // Firewall blocks drop only this traffic (sorted, no duplicates); empty: all traffic.
+  std::vector<ServicePort> ports;
   std::string file;
   int line = 0;
 };
@@ -69,6 +84,14 @@ struct JournalMatches {
   std::vector<std::vector<std::string>> groups;  // each "FIELD=value"
 };
 
+// A blocklist feed: a file of addresses and prefixes loaded into sets of its own.
+struct Blocklist {
+  std::string name;  // 1 to 32 letters, digits, '_' or '-': the sets are feed_<name>4/6
+  std::string file;
+  uint32_t max_entries = 1000000;
+  std::string where;  // "file:line" of the <blocklist>
+};
+
 struct Settings {
   std::vector<std::string> sockets{"/run/rampart/alerts.sock"};
   std::string state_directory = "/var/lib/rampart";
@@ -93,6 +116,12 @@ struct Settings {
   // collector every interval ("" = not written).
   std::string metrics_textfile;
   uint32_t metrics_interval_sec = 15;
+  // An alert's address is widened to this prefix before it is blocked (<block_prefix>).
+  uint8_t block_prefix4 = 32;
+  uint8_t block_prefix6 = 128;
+  // Each block's timeout is spread by up to this share, so a flood does not expire at once.
+  uint32_t timeout_jitter_percent = 0;
+  std::vector<Blocklist> blocklists;
 };
 
 // node_exporter's textfile directory in Debian's prometheus-node-exporter (root:root 0755, so

@@ -97,6 +97,15 @@ void read_extra_args(ConfigParser& p, const xmlNode* node, Command& command) {
     for (std::string_view arg : split(*value, " \t\n")) command.extra_args.emplace_back(arg);
 }
 
+void read_ports(ConfigParser& p, const xmlNode* node, Command& command) {
+  auto value = p.text(node);
+  if (!value) return;
+  if (auto ports = parse_ports(*value))
+    command.ports = std::move(*ports);
+  else
+    p.error(node, "{}", ports.error().message);
+}
+
 const Block<Command> kCommandBlock{
     "command",
     {
@@ -106,6 +115,7 @@ const Block<Command> kCommandBlock{
         {"timeout_allowed", yes_no_into(&Command::timeout_allowed)},
         {"extra_args", read_extra_args, kRepeats},
         {"protocol", choice_into(&Command::protocol, kProtocols)},
+        {"ports", read_ports},
     },
     kWarnTwice,
 };
@@ -130,6 +140,11 @@ void ConfigParser::read_command(const xmlNode* node) {
           "the name of its script",
           command.name, command.name);
   command.kind = command_kind_for(command.executable);
+  if (!command.ports.empty() && command.kind != CommandKind::Firewall)
+    error(node,
+          "<ports> is for firewall-drop commands (nftables sets); remove it from \"{}\", or "
+          "block only those ports with <executable>firewall-drop</executable>",
+          command.name);
   // Blocking needs an address whatever <expect> says (Wazuh 4.x configs have no <expect>).
   if (command.kind != CommandKind::Exec) command.expect_srcip = true;
 

@@ -87,7 +87,7 @@ TEST(ConfigCommand, Errors) {
        "not \"xml\""},
       {"<command><name>a</name><executable>x</executable><timeout>5</timeout></command>",
        "t.conf:2: <timeout> is not an option of <command>; remove it or use one of: name, "
-       "executable, expect, timeout_allowed, extra_args, protocol"},
+       "executable, expect, timeout_allowed, extra_args, protocol, ports"},
   };
   for (const Case& c : cases) EXPECT_EQ(parse_error(conf(c.body + "\n")), c.message) << c.body;
 }

@@ -163,6 +163,10 @@ class ConfigParser {
                                          fmt::format(format, std::forward<Args>(args)...)));
   }
   size_t error_count() const { return diag_.errors.size(); }
+  // "file:line" of `node`, for a record that points back at its element.
+  std::string where(const xmlNode* node) const {
+    return fmt::format("{}:{}", file_, line_of(node));
+  }
   void unknown_element(const xmlNode* node, std::string_view parent, std::string_view known);
 
   // Sections of <ossec_config>; in config_parse.cc.

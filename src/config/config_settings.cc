@@ -151,6 +151,57 @@ void read_metrics_textfile(ConfigParser& p, const xmlNode* node, Settings& s) {
   s.metrics_textfile = *path;
 }
 
+const Block<Settings> kBlockPrefixBlock{
+    "block_prefix",
+    {
+        {"ipv4", number_into(&Settings::block_prefix4, 8, 32)},
+        {"ipv6", number_into(&Settings::block_prefix6, 16, 128)},
+    },
+};
+
+void read_blocklist_name(ConfigParser& p, const xmlNode* node, Blocklist& list) {
+  auto value = p.text(node);
+  if (!value) return;
+  if (valid_table_name(*value))
+    list.name = *value;
+  else
+    p.error(node,
+            "<name> \"{}\" must be 1 to 32 letters, digits, '_' or '-' (the sets are "
+            "feed_<name>4 and feed_<name>6)",
+            *value);
+}
+
+const Block<Blocklist> kBlocklistBlock{
+    "blocklist",
+    {
+        {"name", read_blocklist_name},
+        {"file", path_into(&Blocklist::file)},
+        {"max_entries", number_into(&Blocklist::max_entries, 1, 16000000)},
+    },
+};
+
+// <blocklist>, repeatable: one more list, whose name no earlier one has.
+void read_blocklist(ConfigParser& p, const xmlNode* node, Settings& s) {
+  Blocklist list;
+  list.where = p.where(node);
+  size_t errors_before = p.error_count();
+  p.read_block(node, kBlocklistBlock, list);
+  if (p.error_count() != errors_before) return;
+  if (list.name.empty() || list.file.empty()) {
+    p.error(node,
+            "<blocklist> needs a <name> and a <file>, such as <name>spamhaus-drop</name>"
+            "<file>/var/lib/rampart-feeds/spamhaus-drop.txt</file>");
+    return;
+  }
+  for (const Blocklist& other : s.blocklists)
+    if (other.name == list.name) {
+      p.error(node, "<blocklist> \"{}\" is already defined at {}; give each list its own <name>",
+              list.name, other.where);
+      return;
+    }
+  s.blocklists.push_back(std::move(list));
+}
+
 constexpr Choice<FirewallBackend> kFirewallBackends[] = {
     {"nftables", FirewallBackend::Nftables},
     {"firewalld", FirewallBackend::Firewalld},
@@ -214,6 +265,9 @@ const Block<Settings> kSettingsBlock{
         {"repeated_offenders_reset",
          number_into(&Settings::repeated_offenders_reset_sec, 1, UINT32_MAX, "seconds")},
         {"metrics", block_into(kMetricsBlock)},
+        {"block_prefix", block_into(kBlockPrefixBlock)},
+        {"timeout_jitter", number_into(&Settings::timeout_jitter_percent, 0, 50, "percent")},
+        {"blocklist", read_blocklist, kRepeats},
     },
 };
 

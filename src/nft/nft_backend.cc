@@ -494,6 +494,49 @@ Result<bool> NftBackend::ruleset_present() {
   return true;
 }
 
+Result<void> NftBackend::commit(size_t changes, const Build& build) {
+  Impl& d = *impl_;
+  for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
+    std::optional<uint32_t> gen;
+    if (d.listener && changes >= d.quiet_min) gen = d.listener->pause();
+    NftBatch batch = build(d.seq, gen);
+    d.seq = batch.next_seq();
+    grow_buffer(d.fd(), SO_SNDBUF, SO_SNDBUFFORCE, batch.bytes.size() + kSendOverhead);
+    bool restart = false;
+    auto r = d.send_simple(batch, &restart);
+    d.counters.messages += batch.messages.size();
+    d.counters.elements += batch.elements;
+    // A commit moves the generation on by exactly one; a refused transaction leaves it.
+    if (gen) d.listener->resume(r && !restart ? *gen + 1 : *gen, [&d] { return d.genid(); });
+    if (!r) return r;
+    if (!restart) {
+      if (gen) d.counters.quiet++;
+      return {};
+    }
+    d.counters.resends++;
+  }
+  return fail(ERESTART, "the nftables ruleset kept changing during a transaction on table inet {}",
+              d.table);
+}
+
+Result<std::vector<std::string>> NftBackend::set_names() {
+  alignas(nlmsghdr) char buf[kNftSmallMessage];
+  nlmsghdr* nlh =
+      nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET, NLM_F_DUMP, impl_->next_seq());
+  mnl_attr_put_strz(nlh, NFTA_SET_TABLE, impl_->table.c_str());
+  std::vector<std::string> names;
+  auto r = impl_->request(nlh, [&](const nlmsghdr* m) {
+    NftSetPtr s(nftnl_set_alloc());
+    if (nftnl_set_nlmsg_parse(m, s.get()) < 0) return;
+    const char* table = nftnl_set_get_str(s.get(), NFTNL_SET_TABLE);
+    if (table && impl_->table == table) names.emplace_back(nftnl_set_get_str(s.get(), NFTNL_SET_NAME));
+  });
+  if (!r && r.error().code == ENOENT) return names;
+  if (!r) return fail(r.error().code, "listing the sets of table inet {}: {}", impl_->table,
+                      r.error().message);
+  return names;
+}
+
 Result<size_t> NftBackend::flush() {
   for (int attempt = 0; attempt < kMaxRetries; ++attempt) {
     auto gen = impl_->genid();

@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "core/backend.h"
+#include "nft/nft_batch.h"
 namespace rampart {
 
 // One element as the kernel reports it.
@@ -73,6 +74,14 @@ class NftBackend {
   // Whether both chains still have their rules (they cannot outlive the table or the sets
   // they refer to): a few small requests, unlike dump().
   Result<bool> ruleset_present();
+
+  // Sends the transaction `build` makes for a first sequence number and a generation (set
+  // when the listener pauses for it: `changes` is at least the quiet size). The kernel takes
+  // all of it or nothing; the first refused message becomes the error.
+  using Build = std::function<NftBatch(uint32_t first_seq, std::optional<uint32_t> genid)>;
+  Result<void> commit(size_t changes, const Build& build);
+  // The names of the sets in the table (none when it does not exist).
+  Result<std::vector<std::string>> set_names();
 
   // Removes every element from the four sets; returns how many there were.
   Result<size_t> flush();
