@@ -45,7 +45,7 @@ TEST(ConfigFeatures, Settings) {
   EXPECT_EQ(c.settings.blocklists[0].name, "spamhaus-drop");
   EXPECT_EQ(c.settings.blocklists[0].file, "/var/lib/rampart/feeds/drop.txt");
   EXPECT_EQ(c.settings.blocklists[0].max_entries, 2000u);
-  EXPECT_EQ(c.settings.blocklists[0].where, "t.conf:4");
+  EXPECT_EQ(c.settings.blocklists[0].where, "t.conf:5");
   EXPECT_EQ(c.settings.blocklists[1].max_entries, 1000000u);
 }
 
