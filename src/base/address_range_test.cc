@@ -31,31 +31,30 @@ TEST(AddressRange, Text) {
 }
 
 TEST(AddressRange, MergesOverlappingAndAdjacent) {
-  auto merged = merge_prefixes(prefixes({"198.51.100.128/25", "2001:db8:1::/48", "198.51.100.0/25",
-                                         "203.0.113.0/24", "203.0.113.64/26", "2001:db8::/48",
-                                         "203.0.113.9", "192.0.2.1", "192.0.2.3"}));
-  EXPECT_EQ(texts(merged),
-            (std::vector<std::string>{"192.0.2.1", "192.0.2.3", "198.51.100.0/24",
-                                      "203.0.113.0/24", "2001:db8::/47"}));
+  auto merged = merge_prefixes(
+      prefixes({"198.51.100.128/25", "2001:db8:1::/48", "198.51.100.0/25", "203.0.113.0/24",
+                "203.0.113.64/26", "2001:db8::/48", "203.0.113.9", "192.0.2.1", "192.0.2.3"}));
+  EXPECT_EQ(texts(merged), (std::vector<std::string>{"192.0.2.1", "192.0.2.3", "198.51.100.0/24",
+                                                     "203.0.113.0/24", "2001:db8::/47"}));
 }
 
 TEST(AddressRange, MergeReachesTheTop) {
-  auto merged = merge_prefixes(prefixes({"255.255.255.255", "255.255.255.0/24", "128.0.0.0/1",
-                                         "ffff::/16", "8000::/1"}));
+  auto merged = merge_prefixes(
+      prefixes({"255.255.255.255", "255.255.255.0/24", "128.0.0.0/1", "ffff::/16", "8000::/1"}));
   EXPECT_EQ(texts(merged), (std::vector<std::string>{"128.0.0.0/1", "8000::/1"}));
 }
 
 TEST(AddressRange, CutsAroundExclusions) {
-  auto merged = merge_prefixes(prefixes({"203.0.113.0/24", "198.51.100.0/24", "127.0.0.0/8",
-                                         "2001:db8::/32"}));
-  std::vector<Address> exclude = prefixes({"203.0.113.5", "127.0.0.0/8", "198.51.100.0/25",
-                                           "198.51.100.64/26", "2001:db8::1"});
+  auto merged = merge_prefixes(
+      prefixes({"203.0.113.0/24", "198.51.100.0/24", "127.0.0.0/8", "2001:db8::/32"}));
+  std::vector<Address> exclude = prefixes(
+      {"203.0.113.5", "127.0.0.0/8", "198.51.100.0/25", "198.51.100.64/26", "2001:db8::1"});
   std::vector<RangeCut> cuts;
   auto out = cut_ranges(merged, exclude, &cuts);
   EXPECT_EQ(texts(out),
-            (std::vector<std::string>{"198.51.100.128/25", "203.0.113.0-203.0.113.4",
-                                      "203.0.113.6-203.0.113.255", "2001:db8::",
-                                      "2001:db8::2-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"}));
+            (std::vector<std::string>{
+                "198.51.100.128/25", "203.0.113.0-203.0.113.4", "203.0.113.6-203.0.113.255",
+                "2001:db8::", "2001:db8::2-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"}));
   ASSERT_EQ(cuts.size(), 4u);
   EXPECT_EQ(cuts[0].range.str(), "127.0.0.0/8");
   EXPECT_TRUE(cuts[0].whole);

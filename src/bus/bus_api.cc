@@ -99,6 +99,7 @@ const sd_bus_vtable BusApi::kVtable[] = {
     SD_BUS_PROPERTY("AlertsRejected", "t", property_get, 0, 0),
     SD_BUS_PROPERTY("Backends", "as", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("DryRun", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("Feeds", "a(sttts)", property_get, 0, 0),
     SD_BUS_METHOD_WITH_ARGS("ListBlocks", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sstuss)", blocks),
                             method_list, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("ListBlocksAfter", SD_BUS_ARGS("s", address, "u", max),
@@ -479,6 +480,14 @@ int BusApi::property_get(sd_bus*, const char*, const char*, const char* property
     int r = sd_bus_message_open_container(reply, 'a', "s");
     for (const auto& b : stats.backends)
       if (r >= 0) r = sd_bus_message_append(reply, "s", b.c_str());
+    return r < 0 ? r : sd_bus_message_close_container(reply);
+  }
+  if (p == "Feeds") {
+    int r = sd_bus_message_open_container(reply, 'a', "(sttts)");
+    for (const FeedStatus& f : stats.feeds)
+      if (r >= 0)
+        r = sd_bus_message_append(reply, "(sttts)", f.name.c_str(), f.entries, f.ranges,
+                                  f.last_load_us, f.last_error.c_str());
     return r < 0 ? r : sd_bus_message_close_container(reply);
   }
   return -ENOENT;

@@ -14,6 +14,7 @@
 #include "base/address.h"
 #include "base/error.h"
 #include "core/outcome.h"
+#include "core/feed_status.h"
 namespace rampart {
 
 struct ControlStats {
@@ -22,6 +23,7 @@ struct ControlStats {
   uint64_t alerts_rejected = 0;
   std::vector<std::string> backends;  // the firewall backend's name ("nftables", "firewalld")
   bool dry_run = false;
+  std::vector<FeedStatus> feeds;  // the blocklist feeds, in configuration order
 };
 
 // A response an alert fired: (command, address).

@@ -22,6 +22,20 @@ uint64_t kernel_timeout_ms(uint64_t remaining_us) {
   return std::max<uint64_t>(1, ms);
 }
 
+// <timeout_jitter>: up to `percent` more time, different for every address. Without it a
+// flood of 100,000 blocks created in the same second also expires in the same second: one
+// burst of kernel expiry work and audit records, and the whole botnet back at once. The
+// spread comes from a hash of the address and the time, so a fake clock keeps tests exact.
+uint64_t jittered_us(uint64_t timeout_us, uint32_t percent, const Address& a, uint64_t now) {
+  uint64_t spread = timeout_us / 100 * percent;
+  if (spread == 0) return timeout_us;
+  uint64_t h = AddressHash{}(a) ^ (now * 0x9e3779b97f4a7c15ull);
+  h ^= h >> 31;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 29;
+  return timeout_us + h % (spread + 1);
+}
+
 // "no timeout" (0) outlasts every deadline.
 bool later(uint64_t a, uint64_t b) {
   return a == 0 ? b != 0 : (b != 0 && a > b);
@@ -116,7 +130,9 @@ bool Enforcer::respond(const Alert& alert, const Response& r, uint64_t now, uint
           .agent_id = alert.agent_id,
           .rule_id = alert.rule_id.value_or(0),
           .level = alert.level,
-          .timeout_sec = timeout};
+          .timeout_sec = timeout,
+          .alert_address = r.address == *alert.address ? nullptr : &*alert.address,
+          .narrowed = r.narrowed};
   Backend* b = backend(cmd.kind);
   if (!b) {
     ++counters_.backend_failures;
@@ -127,7 +143,10 @@ bool Enforcer::respond(const Alert& alert, const Response& r, uint64_t now, uint
     return false;
   }
   e.backend = b->name();
-  uint64_t expiry = timeout ? now + uint64_t(*timeout) * 1000000 : 0;
+  uint64_t expiry =
+      timeout ? now + jittered_us(uint64_t(*timeout) * 1000000,
+                                  config_->settings.timeout_jitter_percent, r.address, now)
+              : 0;
   switch (table_.upsert(key, expiry, alert.rule_id.value_or(0), reason, cmd.kind)) {
     case Upsert::Added:
       ++counters_.blocked;

@@ -85,6 +85,24 @@ const Address* Engine::host_address(const Address& a) const {
   return nullptr;
 }
 
+Address Engine::block_target(const Address& a, std::string& why) const {
+  const Settings& s = config_.settings;
+  Address prefix = a.truncated(a.is_v4() ? s.block_prefix4 : s.block_prefix6);
+  if (prefix == a) return a;
+  std::string holds;
+  if (const Address* p = config_.allowlist.overlap(prefix)) {
+    holds = fmt::format("allowlisted {}", p->str());
+  } else if (auto never = never_block_overlap(prefix, s.allow_link_local)) {
+    holds = fmt::format("{} addresses", *never);
+  } else if (host_) {
+    for (const Address& own : *host_)
+      if (prefix.contains(own)) holds = fmt::format("{}, an address of this host", own.str());
+  }
+  if (holds.empty()) return prefix;
+  why = fmt::format("{} narrowed to {}: the prefix holds {}", prefix.str(), a.str(), holds);
+  return a;
+}
+
 void Engine::decide(const Alert& alert, Decision& out) const {
   out.clear();
   if (alert.level <= 0) return;
@@ -121,7 +139,10 @@ void Engine::decide(const Alert& alert, Decision& out) const {
     auto same = std::find_if(out.responses.begin(), out.responses.end(),
                              [&](const Response& r) { return r.command == ar.command; });
     if (same == out.responses.end()) {
-      out.responses.push_back({i, ar.command, *alert.address, ar.timeout_sec});
+      Response r{i, ar.command, *alert.address, ar.timeout_sec, {}};
+      // Prefix blocks are for the firewall; scripts and hosts.deny get the address.
+      if (cmd.kind == CommandKind::Firewall) r.address = block_target(*alert.address, r.narrowed);
+      out.responses.push_back(std::move(r));
     } else if (longer(ar.timeout_sec, same->timeout_sec)) {
       same->response = i;
       same->timeout_sec = ar.timeout_sec;

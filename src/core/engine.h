@@ -16,8 +16,10 @@ namespace rampart {
 struct Response {
   size_t response = 0;  // index into Config::responses
   size_t command = 0;   // index into Config::commands
-  Address address;
+  Address address;      // what is blocked: the alert's address, or its <block_prefix>
   std::optional<uint32_t> timeout_sec;  // nullopt: no timeout
+  // Why the prefix was narrowed back to the alert's own address ("" when it was not).
+  std::string narrowed;
 };
 
 // An active-response whose filters matched but which must not act, and why.
@@ -61,6 +63,9 @@ class Engine {
   void set_host_addresses(const std::vector<Address>* addresses) { host_ = addresses; }
   // The host address equal to `a`, if any.
   const Address* host_address(const Address& a) const;
+  // What a firewall block for `a` covers: its <block_prefix>, or `a` itself when the prefix
+  // holds an address that must stay reachable (then `why` says which).
+  Address block_target(const Address& a, std::string& why) const;
 
  private:
   // nullopt when the filters (level, rules_id, rules_group) match; otherwise which one failed.

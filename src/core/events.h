@@ -46,6 +46,10 @@ struct Event {
   uint64_t expiry_realtime_us = 0;  // 0 = none
   std::optional<uint32_t> caller_uid;
   uint64_t count = 0;
+  // A block of the alert's <block_prefix>: the alert's own address.
+  const Address* alert_address = nullptr;
+  // Why a block is the alert's address only, though <block_prefix> is wider.
+  std::string_view narrowed;
 };
 
 class EventSink {

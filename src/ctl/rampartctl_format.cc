@@ -210,16 +210,34 @@ std::string format_status(const Status& s, bool json) {
       if (i) out += ',';
       append_json_string(out, s.backends[i]);
     }
-    out += fmt::format("],\"DryRun\":{}}}\n", s.dry_run ? "true" : "false");
+    out += fmt::format("],\"DryRun\":{},\"Feeds\":[", s.dry_run ? "true" : "false");
+    for (size_t i = 0; i < s.feeds.size(); ++i) {
+      const Status::Feed& f = s.feeds[i];
+      out += i ? ",{\"Name\":" : "{\"Name\":";
+      append_json_string(out, f.name);
+      out +=
+          fmt::format(",\"Entries\":{},\"Ranges\":{},\"LastLoadUsec\":{},\"LastError\":", f.entries,
+                      f.ranges, f.loaded_usec);
+      append_json_string(out, f.error);
+      out += '}';
+    }
+    out += "]}\n";
     return out;
   }
   std::string list;
   for (const auto& b : s.backends) list += (list.empty() ? "" : ", ") + b;
-  return fmt::format(
+  std::string out_text = fmt::format(
       "        Version: {}\n  Active blocks: {}\nAlerts received: {}\nAlerts rejected: {}\n"
       "       Backends: {}\n        Dry run: {}\n",
       s.version, s.active_blocks, s.alerts_received, s.alerts_rejected, list.empty() ? "-" : list,
       s.dry_run ? "yes" : "no");
+  for (const Status::Feed& f : s.feeds) {
+    out_text +=
+        fmt::format("  Blocklist {}: {} entries as {} ranges, loaded {}\n", f.name, f.entries,
+                    f.ranges, f.loaded_usec ? format_timestamp(f.loaded_usec) : "never");
+    if (!f.error.empty()) out_text += fmt::format("    last error: {}\n", f.error);
+  }
+  return out_text;
 }
 
 }  // namespace rampart::ctl

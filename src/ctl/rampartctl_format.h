@@ -43,6 +43,12 @@ struct Status {
   uint64_t alerts_received = 0, alerts_rejected = 0;
   std::vector<std::string> backends;
   bool dry_run = false;
+  struct Feed {  // a blocklist feed ("a(sttts)")
+    std::string name;
+    uint64_t entries = 0, ranges = 0, loaded_usec = 0;
+    std::string error;
+  };
+  std::vector<Feed> feeds;
 };
 std::string format_status(const Status& status, bool json);
 

@@ -130,6 +130,21 @@ TEST(Block, Fields) {
             "\n");
 }
 
+TEST(Status, Feeds) {
+  Status s{"0.1.0", 0, 0, 0, {"nftables"}, false};
+  s.feeds = {{"drop", 1200, 1100, 0, ""}, {"fh1", 0, 0, 0, "/x/fh1.txt:3: \"bad\" is not..."}};
+  std::string text = format_status(s, false);
+  EXPECT_NE(text.find("  Blocklist drop: 1200 entries as 1100 ranges, loaded never\n"
+                      "  Blocklist fh1: 0 entries as 0 ranges, loaded never\n"
+                      "    last error: /x/fh1.txt:3: \"bad\" is not...\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(format_status(s, true).find(
+                R"("Feeds":[{"Name":"drop","Entries":1200,"Ranges":1100,"LastLoadUsec":0,)"
+                R"("LastError":""},{"Name":"fh1",)"),
+            std::string::npos);
+}
+
 TEST(Status, TextAndJson) {
   Status s{"0.1.0", 3, 120, 4, {"nftables"}, false};
   EXPECT_EQ(format_status(s, false),
@@ -141,7 +156,7 @@ TEST(Status, TextAndJson) {
             "        Dry run: no\n");
   EXPECT_EQ(format_status(s, true),
             R"({"Version":"0.1.0","ActiveBlocks":3,"AlertsReceived":120,"AlertsRejected":4,)"
-            R"("Backends":["nftables"],"DryRun":false})"
+            R"("Backends":["nftables"],"DryRun":false,"Feeds":[]})"
             "\n");
   Status none{"0.1.0", 0, 0, 0, {}, true};
   EXPECT_NE(format_status(none, false).find("       Backends: -\n        Dry run: yes\n"),

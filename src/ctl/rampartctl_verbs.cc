@@ -60,6 +60,19 @@ int read_property(sd_bus_message* m, std::string_view name, Status& s) {
     while (r >= 0 && (r = sd_bus_message_read(m, "s", &text)) > 0) s.backends.emplace_back(text);
     if (r >= 0) r = sd_bus_message_exit_container(m);
     if (r >= 0) r = sd_bus_message_exit_container(m);
+  } else if (name == "Feeds") {
+    r = sd_bus_message_enter_container(m, 'v', "a(sttts)");
+    if (r >= 0) r = sd_bus_message_enter_container(m, 'a', "(sttts)");
+    const char* error = nullptr;
+    Status::Feed f;
+    while (r >= 0 && (r = sd_bus_message_read(m, "(sttts)", &text, &f.entries, &f.ranges,
+                                              &f.loaded_usec, &error)) > 0) {
+      f.name = text;
+      f.error = error;
+      s.feeds.push_back(f);
+    }
+    if (r >= 0) r = sd_bus_message_exit_container(m);
+    if (r >= 0) r = sd_bus_message_exit_container(m);
   } else {
     r = sd_bus_message_skip(m, "v");
   }

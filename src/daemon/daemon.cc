@@ -10,8 +10,8 @@ namespace rampart {
 // timers drive the loop.
 Result<void> Daemon::Impl::setup() {
   for (auto step :
-       {&Impl::setup_config, &Impl::setup_loop, &Impl::setup_backends, &Impl::setup_inputs,
-        &Impl::setup_bus, &Impl::setup_signals, &Impl::setup_timers})
+       {&Impl::setup_config, &Impl::setup_loop, &Impl::setup_backends, &Impl::setup_feeds,
+        &Impl::setup_inputs, &Impl::setup_bus, &Impl::setup_signals, &Impl::setup_timers})
     if (auto r = (this->*step)(); !r) return r;
   return {};
 }

@@ -63,7 +63,10 @@ Result<void> Daemon::Impl::setup_firewalld(bool firewall_drop_too) {
 Result<void> Daemon::Impl::setup_nft() {
   auto opened = NftFirewall::open(event.get(), enforcer_, clock,
                                   {config->settings.nft_table, config->settings.state_directory},
-                                  {[this] { commit(); }, [this] { arm_expiry(); }});
+                                  {[this] { commit(); }, [this] { arm_expiry(); },
+                                   [this] {
+                                     if (feed_lists) feed_lists->restore();
+                                   }});
   if (!opened) return std::unexpected(opened.error());
   nft = std::move(*opened);
   metric_events.set_kernel_backend(std::string(nft->name()));
@@ -108,6 +111,14 @@ Result<void> Daemon::Impl::setup_state() {
   if (state->offence_count() || state->undo_count())
     log_info("state {}: {} pending undo actions, {} repeated-offender counts", s.state_directory,
              state->undo_count(), state->offence_count());
+  return {};
+}
+
+// Blocklist feeds live in the nftables table; without it (firewalld, --dry-run) each
+// configured list reports why it cannot load.
+Result<void> Daemon::Impl::setup_feeds() {
+  feed_lists = std::make_unique<DaemonFeeds>(event.get(), nft.get(), audit, clock);
+  feed_lists->configure(*config, enforcer_.host_addresses());
   return {};
 }
 

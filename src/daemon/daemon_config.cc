@@ -81,6 +81,7 @@ Result<void> Daemon::Impl::reload() {
     read_host_addresses_now();
     audit.config_loaded(*config, "reloaded");
     arm_textfile();
+    if (feed_lists) feed_lists->configure(*config, enforcer_.host_addresses());
   }
   if (!result) audit.config_rejected(result.error(), false);
   sd_notify(0, "READY=1");

@@ -16,7 +16,8 @@ ControlStats Daemon::Impl::stats() const {
           .alerts_received = alerts_received,
           .alerts_rejected = alerts_rejected,
           .backends = {std::string(b ? b->name() : "none")},
-          .dry_run = options.dry_run};
+          .dry_run = options.dry_run,
+          .feeds = feed_lists ? feed_lists->status() : std::vector<FeedStatus>{}};
 }
 
 Result<std::string> Daemon::Impl::explain(std::string_view line) {

@@ -20,6 +20,7 @@
 #include "core/control.h"
 #include "core/enforcer.h"
 #include "daemon/daemon.h"
+#include "daemon/daemon_feeds.h"
 #include "exec/exec_backend.h"
 #include "firewalld/firewalld_backend.h"
 #include "hosts_deny/hosts_deny.h"
@@ -83,6 +84,7 @@ struct Daemon::Impl final : Control {
   RateLimit textfile_log{3600 * 1000000ull, 1};
 
   std::unique_ptr<NftFirewall> nft;
+  std::unique_ptr<DaemonFeeds> feed_lists;      // <blocklist> files in sets of their own
   std::unique_ptr<Backend> firewall;            // --dry-run
   std::unique_ptr<FirewalldBackend> firewalld;  // firewall-drop here too when it is the choice
   // Undo actions and offender counts in <state_directory>; exec scripts and hosts.deny lines.
@@ -112,6 +114,7 @@ struct Daemon::Impl final : Control {
   Result<void> setup_backends();  // daemon_backends.cc
   Result<void> setup_firewalld(bool firewall_drop_too);
   Result<void> setup_nft();
+  Result<void> setup_feeds();
   Result<void> setup_state();
   Backend::FailureHandler failure_handler(CommandKind kind);
   Result<void> setup_inputs();  // daemon_inputs.cc

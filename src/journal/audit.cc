@@ -45,14 +45,16 @@ void header(JournalRecord& r, std::string_view id, LogLevel level, std::string_v
 
 EventText event_text(const Event& e) {
   std::string addr = e.address ? e.address->str() : std::string("-");
+  if (e.alert_address) addr += fmt::format(" (alert from {})", e.alert_address->str());
   std::string who = e.caller_uid ? fmt::format(" by uid {}", *e.caller_uid) : std::string();
   switch (e.type) {
     case EventType::Blocked:
     case EventType::Refreshed:
       return {LogLevel::Info,
-              fmt::format("{} {} with {} {} (rule {}, level {}, {}){}{}{}", to_string(e.type), addr,
-                          e.command, format_timeout(e.timeout_sec), e.rule_id, e.level, e.backend,
-                          who, e.reason.empty() ? "" : ": ", e.reason)};
+              fmt::format("{} {} with {} {} (rule {}, level {}, {}){}{}{}{}{}", to_string(e.type),
+                          addr, e.command, format_timeout(e.timeout_sec), e.rule_id, e.level,
+                          e.backend, who, e.reason.empty() ? "" : ": ", e.reason,
+                          e.narrowed.empty() ? "" : "; ", e.narrowed)};
     case EventType::Expired:
       return {LogLevel::Info, fmt::format("expired {} ({}, {})", addr, e.command, e.backend)};
     case EventType::Unblocked:
@@ -82,6 +84,8 @@ void event_record(const Event& e, std::string_view message, LogLevel level, Jour
   header(r, message_id(e.type), level, message);
   r.add("RAMPART_EVENT", to_string(e.type));
   if (e.address) r.add("RAMPART_ADDRESS", e.address->str());
+  if (e.alert_address) r.add("RAMPART_ALERT_ADDRESS", e.alert_address->str());
+  if (!e.narrowed.empty()) r.add("RAMPART_NARROWED", e.narrowed);
   if (!e.command.empty()) r.add("RAMPART_COMMAND", e.command);
   if (!e.backend.empty()) r.add("RAMPART_BACKEND", e.backend);
   if (e.rule_id != 0) r.add("RAMPART_RULE_ID", e.rule_id);
@@ -209,6 +213,37 @@ void Audit::alert_rejected(std::string_view why, std::string_view sample, uint64
   header(record_, audit_id::kAlertRejected, LogLevel::Warning, text);
   record_.add("RAMPART_REASON", why).add("RAMPART_SAMPLE", sample);
   record_.add("RAMPART_SUPPRESSED", suppressed);
+  journal_->send(record_, false);
+}
+
+void Audit::feed_loaded(const FeedStatus& feed, const std::vector<std::string>& cuts) {
+  std::string text = fmt::format(
+      "blocklist {} loaded from {}: {} entries as {} ranges in one transaction ({} ms){}",
+      feed.name, feed.file, feed.entries, feed.ranges, feed.load_duration_us / 1000,
+      cuts.empty() ? ""
+                   : fmt::format("; {} cut around addresses that stay reachable", cuts.size()));
+  if (text_) {
+    log_write(LogLevel::Info, text);
+    for (const std::string& cut : cuts)
+      log_write(LogLevel::Notice, fmt::format("blocklist {}: {}", feed.name, cut));
+  }
+  if (!journal_) return;
+  header(record_, audit_id::kFeedLoaded, LogLevel::Info, text);
+  record_.add("RAMPART_FEED", feed.name).add("RAMPART_FILE", feed.file);
+  record_.add("RAMPART_ENTRIES", feed.entries).add("RAMPART_RANGES", feed.ranges);
+  std::string joined;
+  for (const std::string& cut : cuts) joined += (joined.empty() ? "" : "\n") + cut;
+  if (!joined.empty()) record_.add("RAMPART_CUTS", joined);
+  journal_->send(record_, false);
+}
+
+void Audit::feed_refused(const FeedStatus& feed) {
+  std::string text = fmt::format("blocklist {} not loaded: {}", feed.name, feed.last_error);
+  if (text_) log_write(LogLevel::Error, text);
+  if (!journal_) return;
+  header(record_, audit_id::kFeedRefused, LogLevel::Error, text);
+  record_.add("RAMPART_FEED", feed.name).add("RAMPART_FILE", feed.file);
+  record_.add("RAMPART_REASON", feed.last_error);
   journal_->send(record_, false);
 }
 

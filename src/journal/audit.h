@@ -12,12 +12,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/error.h"
 #include "base/handles_event.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "core/events.h"
+#include "core/feed_status.h"
 #include "journal/audit_journal.h"
 namespace rampart {
 
@@ -59,6 +61,11 @@ class Audit final : public EventSink {
   // A rejected alert line (rate-limited by the caller); `suppressed` rejected lines were not
   // logged since the previous one.
   void alert_rejected(std::string_view why, std::string_view sample, uint64_t suppressed);
+
+  // A blocklist feed replaced in the kernel (`cuts`: the log lines of what was cut), or a
+  // file that was refused (the old list stays).
+  void feed_loaded(const FeedStatus& feed, const std::vector<std::string>& cuts);
+  void feed_refused(const FeedStatus& feed);
 
   bool text_lines() const { return text_; }
   bool records() const { return journal_ != nullptr; }

@@ -18,6 +18,8 @@ inline constexpr std::string_view kRestored = "63c65ec7806448719dca0c3be124fe35"
 inline constexpr std::string_view kConfigLoaded = "00d77f28f3a4472ba4325c4b16431c53";
 inline constexpr std::string_view kConfigRejected = "272b01ae91714e22bcd260c8df3a0ce0";
 inline constexpr std::string_view kAlertRejected = "37a2898bba9043ac9034ac7ada3ed5cd";
+inline constexpr std::string_view kFeedLoaded = "3a51ec22b3244cb3b60fc4f26ae92286";
+inline constexpr std::string_view kFeedRefused = "b266aca9ab9341bfab8be21f7232e780";
 // Per-address records the journal could not take at once (a flood), counted per event type.
 inline constexpr std::string_view kSummary = "9c5642ead8964911b5a60c740b1adb85";
 

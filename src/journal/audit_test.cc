@@ -132,7 +132,8 @@ TEST(AuditTest, EveryMessageIdIsDistinctAndInTheCatalog) {
       audit_id::kBlocked,        audit_id::kRefreshed,     audit_id::kUnblocked,
       audit_id::kExpired,        audit_id::kSkipped,       audit_id::kRefused,
       audit_id::kBackendFailure, audit_id::kRestored,      audit_id::kConfigLoaded,
-      audit_id::kConfigRejected, audit_id::kAlertRejected, audit_id::kSummary};
+      audit_id::kConfigRejected, audit_id::kAlertRejected, audit_id::kSummary,
+      audit_id::kFeedLoaded,     audit_id::kFeedRefused};
   std::set<std::string_view> unique(ids.begin(), ids.end());
   EXPECT_EQ(unique.size(), ids.size());
   // meson passes the source root; otherwise __FILE__ is "../src/journal/audit_test.cc" from the

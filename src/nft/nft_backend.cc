@@ -529,11 +529,13 @@ Result<std::vector<std::string>> NftBackend::set_names() {
     NftSetPtr s(nftnl_set_alloc());
     if (nftnl_set_nlmsg_parse(m, s.get()) < 0) return;
     const char* table = nftnl_set_get_str(s.get(), NFTNL_SET_TABLE);
-    if (table && impl_->table == table) names.emplace_back(nftnl_set_get_str(s.get(), NFTNL_SET_NAME));
+    if (table && impl_->table == table)
+      names.emplace_back(nftnl_set_get_str(s.get(), NFTNL_SET_NAME));
   });
   if (!r && r.error().code == ENOENT) return names;
-  if (!r) return fail(r.error().code, "listing the sets of table inet {}: {}", impl_->table,
-                      r.error().message);
+  if (!r)
+    return fail(r.error().code, "listing the sets of table inet {}: {}", impl_->table,
+                r.error().message);
   return names;
 }
 

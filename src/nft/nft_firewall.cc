@@ -111,6 +111,7 @@ void NftFirewall::Impl::repair() {
   size_t queued =
       enforcer.resync(CommandKind::Firewall, [&](const Address& a) { return present.contains(a); });
   hooks.commit();
+  hooks.repaired();
   ++repairs;
   log_warning(
       "table inet {} was removed or changed by someone else: re-created it and re-added "
@@ -198,6 +199,18 @@ NftFirewall::~NftFirewall() = default;
 
 ApplyResult NftFirewall::apply(std::span<const Change> changes) {
   return impl_->nft->apply(changes);
+}
+
+Result<void> NftFirewall::load_feeds(const NftFeedPlan& plan) {
+  size_t elements = 0;
+  for (const NftFeedLoad& load : plan.loads) elements += 2 * load.ranges.size();
+  return impl_->nft->commit(elements, [&](uint32_t seq, std::optional<uint32_t> genid) {
+    return build_feed_batch(impl_->options.table, plan, seq, genid);
+  });
+}
+
+Result<std::vector<std::string>> NftFirewall::set_names() {
+  return impl_->nft->set_names();
 }
 
 void NftFirewall::stop() {

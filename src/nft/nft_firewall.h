@@ -21,6 +21,7 @@
 #include "core/clock.h"
 #include "core/enforcer.h"
 #include "nft/nft_backend.h"
+#include "nft/nft_feed.h"
 #include "nft/nft_monitor.h"
 namespace rampart {
 
@@ -42,6 +43,8 @@ class NftFirewall final : public Backend {
     std::function<void()> commit;
     // The enforcer's table changed outside a commit (blocks forgotten): re-arm the expiry.
     std::function<void()> changed;
+    // The table was rebuilt after someone removed it: load what else lives in it (feeds).
+    std::function<void()> repaired = [] {};
   };
 
   // Opens the netlink socket, reads the block snapshot of the last clean stop (before anything
@@ -62,6 +65,12 @@ class NftFirewall final : public Backend {
   // At a clean stop, after the last commit: saves the snapshot the next start loads instead
   // of dumping the sets.
   void stop();
+
+  // Blocklist feeds (nft_feed.h): one transaction on the firewall's socket, sent while the
+  // monitor pauses when it is large. All of it is applied, or none.
+  Result<void> load_feeds(const NftFeedPlan& plan);
+  // The names of the sets in the table, to find feeds an earlier configuration left behind.
+  Result<std::vector<std::string>> set_names();
 
   NftFirewallCounters counters() const;
   const std::string& table() const;

@@ -1,0 +1,170 @@
+#include "daemon/daemon_feeds.h"
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "base/fd.h"
+#include "base/log.h"
+namespace rampart {
+namespace {
+
+Result<std::string> read_whole(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return fail(errno, "cannot read {}: {}", path, std::strerror(errno));
+  std::string text;
+  char buf[1 << 16];
+  while (true) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(errno, "reading {}: {}", path, std::strerror(errno));
+    if (n == 0) return text;
+    text.append(buf, static_cast<size_t>(n));
+  }
+}
+
+// What a feed must never block: the allowlist, the ranges rampart never blocks, this host.
+std::vector<FeedExclusion> exclusions(const Config& config, const std::vector<Address>& host) {
+  std::vector<FeedExclusion> out;
+  for (const Address& p : config.allowlist.prefixes()) out.push_back({p, "allowlisted"});
+  for (const NeverBlockRange& r : never_block_ranges(config.settings.allow_link_local))
+    out.push_back({r.prefix, std::string(r.why)});
+  for (const Address& a : host) out.push_back({a, "address of this host"});
+  return out;
+}
+
+}  // namespace
+
+void DaemonFeeds::configure(const Config& config, const std::vector<Address>& host_addresses) {
+  std::vector<Feed> next;
+  for (const Blocklist& list : config.settings.blocklists) {
+    Feed feed;
+    feed.config = list;
+    feed.status.name = list.name;
+    feed.status.file = list.file;
+    // A list that stays configured keeps what it loaded until its file loads again.
+    for (Feed& old : feeds_)
+      if (old.config.name == list.name) {
+        feed.status = old.status;
+        feed.status.file = list.file;
+        feed.ranges = std::move(old.ranges);
+        feed.loaded = old.loaded;
+      }
+    next.push_back(std::move(feed));
+  }
+  std::set<std::string> keep;
+  for (const Feed& f : next) keep.insert(f.config.name);
+  removed_.clear();
+  for (const Feed& f : feeds_)
+    if (!keep.contains(f.config.name)) removed_.push_back(f.config.name);
+  feeds_ = std::move(next);
+  exclude_ = exclusions(config, host_addresses);
+  if (!nft_) {
+    for (Feed& f : feeds_)
+      refuse(f, "blocklists need the nftables backend (not firewalld, not --dry-run)");
+    return;
+  }
+  // Sets of lists an earlier configuration (or run) had and this one does not.
+  if (auto names = nft_->set_names()) {
+    for (const std::string& set : *names) {
+      if (!set.starts_with("feed_") || !set.ends_with("4")) continue;
+      std::string name = set.substr(5, set.size() - 6);
+      if (!keep.contains(name) &&
+          std::find(removed_.begin(), removed_.end(), name) == removed_.end())
+        removed_.push_back(name);
+    }
+  }
+  std::vector<std::string> files;
+  for (const Feed& f : feeds_) files.push_back(f.config.file);
+  std::vector<std::pair<size_t, Error>> errors;
+  watch_.reset();
+  watch_ = FeedWatch::open(
+      event_, files, [this](size_t i) { load({i}); }, errors);
+  for (const auto& [i, e] : errors) log_error("blocklist {}: {}", feeds_[i].config.name, e.message);
+  std::vector<size_t> all;
+  for (size_t i = 0; i < feeds_.size(); ++i) all.push_back(i);
+  load(all);
+}
+
+void DaemonFeeds::refuse(Feed& feed, std::string error) {
+  feed.status.last_error = std::move(error);
+  audit_.feed_refused(feed.status);
+}
+
+void DaemonFeeds::load(const std::vector<size_t>& which) {
+  struct Parsed {
+    size_t index;
+    FeedList list;
+    uint64_t started_us;
+  };
+  std::vector<Parsed> parsed;
+  for (size_t i : which) {
+    Feed& feed = feeds_[i];
+    uint64_t start = clock_.monotonic_us();
+    auto text = read_whole(feed.config.file);
+    if (!text) {
+      refuse(feed, text.error().message + "; the previous list stays");
+      continue;
+    }
+    auto list = parse_feed(*text, feed.config.file, feed.config.max_entries, exclude_);
+    if (!list) {
+      refuse(feed, list.error().message);
+      continue;
+    }
+    parsed.push_back({i, std::move(*list), start});
+  }
+  if (parsed.empty() && removed_.empty()) return;
+
+  NftFeedPlan plan;
+  for (const Feed& f : feeds_) plan.feeds.push_back(f.config.name);
+  plan.removed = removed_;
+  for (const Parsed& p : parsed) plan.loads.push_back({feeds_[p.index].config.name, p.list.ranges});
+  auto sent = nft_->load_feeds(plan);
+  if (!sent) {
+    for (Parsed& p : parsed)
+      refuse(feeds_[p.index], fmt::format("nftables refused the list: {}; the previous list stays",
+                                          sent.error().message));
+    return;
+  }
+  for (const std::string& name : removed_)
+    log_info("blocklist {}: removed (no longer configured)", name);
+  removed_.clear();
+  uint64_t now = clock_.monotonic_us();
+  for (Parsed& p : parsed) {
+    Feed& feed = feeds_[p.index];
+    feed.status.entries = p.list.entries;
+    feed.status.ranges = p.list.ranges.size();
+    feed.status.cuts = p.list.cuts.size();
+    feed.status.last_load_us = clock_.realtime_us();
+    feed.status.load_duration_us = now - p.started_us;
+    feed.status.last_error.clear();
+    feed.ranges = std::move(p.list.ranges);
+    feed.loaded = true;
+    audit_.feed_loaded(feed.status, p.list.cuts);
+  }
+}
+
+void DaemonFeeds::restore() {
+  if (!nft_ || feeds_.empty()) return;
+  NftFeedPlan plan;
+  for (const Feed& f : feeds_) {
+    plan.feeds.push_back(f.config.name);
+    if (f.loaded) plan.loads.push_back({f.config.name, f.ranges});
+  }
+  if (auto r = nft_->load_feeds(plan); !r)
+    log_error("blocklists could not be put back after the table was rebuilt: {}",
+              r.error().message);
+  else
+    log_warning("put {} blocklists back after the table was rebuilt", plan.loads.size());
+}
+
+std::vector<FeedStatus> DaemonFeeds::status() const {
+  std::vector<FeedStatus> out;
+  for (const Feed& f : feeds_) out.push_back(f.status);
+  return out;
+}
+
+}  // namespace rampart

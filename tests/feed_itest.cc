@@ -1,0 +1,193 @@
+// Blocklist feeds end to end: rampartd watches a list file and replaces its sets in the real
+// kernel, in a private network namespace per test.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "harness.h"
+#include "nft/nft_backend.h"
+
+namespace rampart::test {
+namespace {
+
+class FeedTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RAMPART_REQUIRE_ROOT();
+    ASSERT_EQ(enter_new_netns(), "");
+  }
+
+  std::string list_path() { return daemon.dir().file("drop.txt"); }
+
+  // Writes the list next to it and renames it into place, as the feed unit's download does.
+  void publish(const std::string& text) {
+    std::string tmp = daemon.dir().file(".drop.txt.new");
+    FILE* f = fopen(tmp.c_str(), "w");
+    ASSERT_TRUE(f);
+    fwrite(text.data(), 1, text.size(), f);
+    fclose(f);
+    ASSERT_EQ(rename(tmp.c_str(), list_path().c_str()), 0);
+  }
+
+  std::string config(const std::string& extra = "", const std::string& max = "200000") {
+    return daemon.rampart_section(fmt::format(
+        "<blocklist><name>drop</name><file>{}</file><max_entries>{}</max_entries></blocklist>{}",
+        list_path(), max, extra));
+  }
+
+  std::vector<std::string> set(const std::string& name) {
+    std::vector<std::string> out;
+    if (auto s = list_set(daemon.table(), name))
+      for (const auto& e : *s) out.push_back(e.address);
+    return out;
+  }
+
+  // How many times "blocklist drop loaded" is in the log.
+  size_t loads() {
+    std::string log = daemon.log();
+    size_t n = 0;
+    for (size_t at = 0; (at = log.find("blocklist drop loaded", at)) != std::string::npos; ++at)
+      ++n;
+    return n;
+  }
+
+  DaemonProcess daemon;
+};
+
+// 100,000 IPv6 /64s, none adjacent to another, and `extra` lines.
+std::string big_list(size_t first, size_t count) {
+  std::string text = "; a generated list\n";
+  for (size_t i = first; i < first + count; ++i)
+    text += fmt::format("2001:db8:{:x}:{:x}::/64 ; SBL{}\n", 1 + i / 30000, 2 * (i % 30000), i);
+  return text;
+}
+
+uint32_t generation() {
+  auto nft = NftBackend::open("rampart-observer");
+  EXPECT_TRUE(nft);
+  auto gen = (*nft)->generation();
+  EXPECT_TRUE(gen);
+  return gen ? *gen : 0;
+}
+
+TEST_F(FeedTest, OverlapsAreMergedAndAllowlistedAddressesCutOut) {
+  publish(
+      "# FireHOL-style\n198.51.100.0/25\n198.51.100.128/25\n198.51.100.7\n203.0.113.0/24\n"
+      "127.0.0.0/8\n2001:db8::/48\n2001:db8:0:1::/64\n");
+  ASSERT_EQ(daemon.start("<global><white_list>203.0.113.5</white_list></global>" + config()), "");
+  ASSERT_TRUE(wait_until([&] { return loads() == 1; })) << daemon.log();
+  EXPECT_EQ(set("feed_drop4"),
+            (std::vector<std::string>{"198.51.100.0/24", "203.0.113.0-203.0.113.4",
+                                      "203.0.113.6-203.0.113.255"}));
+  EXPECT_EQ(set("feed_drop6"), (std::vector<std::string>{"2001:db8::/48"}));
+  std::string log = daemon.log();
+  EXPECT_NE(log.find("blocklist drop: cut 203.0.113.0/24 around 203.0.113.5 (allowlisted)"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("blocklist drop: skipped 127.0.0.0/8: within 127.0.0.0/8 (allowlisted)"),
+            std::string::npos)
+      << log;
+  std::string ruleset = run("nft list table inet " + daemon.table());
+  EXPECT_NE(ruleset.find("ip saddr @feed_drop4 drop"), std::string::npos) << ruleset;
+  EXPECT_NE(ruleset.find("ip6 saddr @feed_drop6 drop"), std::string::npos) << ruleset;
+}
+
+TEST_F(FeedTest, AHundredThousandLinesLoadInOneTransaction) {
+  ASSERT_EQ(daemon.start(config()), "");
+  ASSERT_TRUE(wait_until([&] { return daemon.log().find("cannot read") != std::string::npos; }))
+      << daemon.log();
+  uint32_t before = generation();
+  auto start = std::chrono::steady_clock::now();
+  publish(big_list(0, 100000));
+  ASSERT_TRUE(wait_until([&] { return loads() == 1; }, std::chrono::seconds(120))) << daemon.log();
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(generation(), before + 1) << "one load, one transaction";
+  EXPECT_EQ(set("feed_drop6").size(), 100000u);
+  printf(
+      "[ timing ] 100,000-line feed written to loaded: %lld ms\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+}
+
+// The kernel commits a transaction whole: a reader that polls three sentinels during the
+// replace sees the old list or the new one, never an empty or half-loaded set.
+TEST_F(FeedTest, AReplaceIsNeverEmptyOrPartial) {
+  publish(big_list(0, 100000));
+  ASSERT_EQ(daemon.start(config()), "");
+  ASSERT_TRUE(wait_until([&] { return loads() == 1; }, std::chrono::seconds(120))) << daemon.log();
+  // 10% churn: the first 10,000 entries go, 10,000 new ones come.
+  const std::string old_only = "2001:db8:1::1", kept = "2001:db8:2:2::1",
+                    new_only = fmt::format("2001:db8:4:{:x}::1", 2 * (100000 % 30000));
+  std::atomic<bool> stop = false;
+  std::atomic<int> old_seen = 0, new_seen = 0, bad = 0;
+  std::string bad_sample;
+  std::thread reader([&] {
+    while (!stop) {
+      auto present = [&](const std::string& a) {
+        int status = 0;
+        run(fmt::format("nft get element inet {} feed_drop6 '{{ {} }}' >/dev/null 2>&1",
+                        daemon.table(), a),
+            &status);
+        return status == 0;
+      };
+      bool o = present(old_only), k = present(kept), n = present(new_only);
+      if (k && o && !n) {
+        ++old_seen;
+      } else if (k && n && !o) {
+        ++new_seen;
+      } else {
+        ++bad;
+        bad_sample = fmt::format("old {} kept {} new {}", o, k, n);
+      }
+    }
+  });
+  ASSERT_TRUE(wait_until([&] { return old_seen > 3; })) << daemon.log();
+  publish(big_list(10000, 100000));
+  bool loaded = wait_until([&] { return loads() == 2; }, std::chrono::seconds(120));
+  wait_until([&] { return new_seen > 3; });
+  stop = true;
+  reader.join();
+  ASSERT_TRUE(loaded) << daemon.log();
+  EXPECT_EQ(bad, 0) << bad_sample;
+  EXPECT_GT(old_seen, 0);
+  EXPECT_GT(new_seen, 0);
+  EXPECT_EQ(set("feed_drop6").size(), 100000u);
+  printf("[ reader ] %d polls saw the old list, %d the new one, %d anything else\n",
+         old_seen.load(), new_seen.load(), bad.load());
+}
+
+TEST_F(FeedTest, AMalformedFileIsRefusedAndTheOldListStays) {
+  PrivateBus bus;
+  ASSERT_TRUE(bus.ok());
+  publish("198.51.100.0/24\n203.0.113.9\n");
+  ASSERT_EQ(daemon.start(config(), {}, {bus.env()}), "");
+  ASSERT_TRUE(wait_until([&] { return loads() == 1; })) << daemon.log();
+  publish("198.51.100.0/24\n# fine\n203.0.113.9\n203.0.113.300 ; broken\n");
+  std::string expected = list_path() +
+                         ":4: \"203.0.113.300\" is not an IPv4 or IPv6 address or CIDR prefix; the "
+                         "list was not loaded and the previous one stays";
+  ASSERT_TRUE(wait_until([&] { return daemon.log().find(expected) != std::string::npos; }))
+      << daemon.log();
+  EXPECT_EQ(set("feed_drop4"), (std::vector<std::string>{"198.51.100.0/24", "203.0.113.9"}));
+  // The status shows the error too, over D-Bus.
+  const char* ctl = getenv("RAMPARTCTL");
+  ASSERT_TRUE(ctl);
+  std::string status = run(bus.env() + " " + ctl + " status");
+  EXPECT_NE(status.find("Blocklist drop: 2 entries as 2 ranges, loaded "), std::string::npos)
+      << status;
+  EXPECT_NE(status.find("last error: " + expected), std::string::npos) << status;
+  // Too many entries is refused the same way.
+  publish("198.51.100.1\n198.51.100.3\n198.51.100.5\n");
+  daemon.stop();
+  ASSERT_EQ(daemon.start(config("", "2"), {}, {bus.env()}), "");
+  ASSERT_TRUE(wait_until([&] {
+    return daemon.log().find(list_path() + ":3: more than 2 entries") != std::string::npos;
+  })) << daemon.log();
+  EXPECT_EQ(set("feed_drop4"), (std::vector<std::string>{"198.51.100.0/24", "203.0.113.9"}));
+}
+
+}  // namespace
+}  // namespace rampart::test
