@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <set>
 
 #include "base/fd.h"
@@ -14,13 +13,13 @@ namespace {
 
 Result<std::string> read_whole(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return fail(errno, "cannot read {}: {}", path, std::strerror(errno));
+  if (!fd) return fail_errno(errno, "cannot read {}", path);
   std::string text;
   char buf[1 << 16];
   while (true) {
     ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(errno, "reading {}: {}", path, std::strerror(errno));
+    if (n < 0) return fail_errno(errno, "reading {}", path);
     if (n == 0) return text;
     text.append(buf, static_cast<size_t>(n));
   }

@@ -1,8 +1,6 @@
 #include "feed/feed_watch.h"
 #include <sys/inotify.h>
 
-#include <cstring>
-
 namespace rampart {
 
 std::unique_ptr<FeedWatch> FeedWatch::open(sd_event* event, const std::vector<std::string>& files,
@@ -26,8 +24,8 @@ std::unique_ptr<FeedWatch> FeedWatch::open(sd_event* event, const std::vector<st
           sd_event_add_inotify(event, &s, dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR,
                                on_inotify, directory.get());
       if (r < 0) {
-        errors.emplace_back(i, Error{-r, fmt::format("cannot watch {} for changes of {}: {}", dir,
-                                                     name, std::strerror(-r))});
+        errors.emplace_back(i,
+                            fail_errno(r, "cannot watch {} for changes of {}", dir, name).error());
         continue;
       }
       directory->source.reset(s);
