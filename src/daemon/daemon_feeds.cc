@@ -88,6 +88,40 @@ void DaemonFeeds::configure(const Config& config, const std::vector<Address>& ho
   load(all);
 }
 
+void DaemonFeeds::watch() {
+  std::vector<std::string> files;
+  for (const Feed& f : feeds_) files.push_back(f.config.file);
+  std::vector<std::pair<size_t, Error>> errors;
+  watch_.reset();
+  watch_ = FeedWatch::open(
+      event_, files, [this](size_t i) { load({i}); }, errors);
+  bool first = unwatched_.empty();
+  unwatched_.clear();
+  for (const auto& [i, e] : errors) {
+    if (first)
+      log_error("blocklist {}: {}; trying again every 10 s", feeds_[i].config.name, e.message);
+    unwatched_.push_back(i);
+  }
+  retry_.reset();
+  if (unwatched_.empty()) return;
+  sd_event_source* s = nullptr;
+  if (sd_event_add_time_relative(event_, &s, CLOCK_MONOTONIC, 10 * 1000000ull, 0, on_retry, this) >=
+      0)
+    retry_.reset(s);
+}
+
+int DaemonFeeds::on_retry(sd_event_source*, uint64_t, void* userdata) {
+  auto* self = static_cast<DaemonFeeds*>(userdata);
+  std::vector<size_t> before = self->unwatched_;
+  self->watch();
+  std::vector<size_t> now_watched;
+  for (size_t i : before)
+    if (std::find(self->unwatched_.begin(), self->unwatched_.end(), i) == self->unwatched_.end())
+      now_watched.push_back(i);
+  if (!now_watched.empty()) self->load(now_watched);
+  return 0;
+}
+
 void DaemonFeeds::refuse(Feed& feed, std::string error) {
   feed.status.last_error = std::move(error);
   audit_.feed_refused(feed.status);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/address_range.h"
+#include "base/handles_event.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/feed_status.h"
@@ -42,6 +43,10 @@ class DaemonFeeds {
   // Reads and parses the files of `which` and sends those that parse in one transaction.
   void load(const std::vector<size_t>& which);
   void refuse(Feed& feed, std::string error);
+  // Watches the files; a directory that does not exist yet (the first download has not run)
+  // is tried again every 10 s, and its lists are loaded once it is there.
+  void watch();
+  static int on_retry(sd_event_source*, uint64_t, void* userdata);
 
   sd_event* event_;
   NftFirewall* nft_;
@@ -51,6 +56,8 @@ class DaemonFeeds {
   std::vector<FeedExclusion> exclude_;
   std::vector<std::string> removed_;  // left by an earlier configuration, to delete
   std::unique_ptr<FeedWatch> watch_;
+  EventSourcePtr retry_;
+  std::vector<size_t> unwatched_;  // lists whose directory could not be watched
 };
 
 }  // namespace rampart
