@@ -11,22 +11,10 @@
 #include "base/address.h"
 #include "base/error.h"
 #include "config/command_kind.h"
+#include "config/service_port.h"
 namespace rampart {
 
 enum class ExecProtocol : uint8_t { Json, Legacy };
-
-// One entry of a command's <ports>: a transport protocol and a destination port range.
-struct ServicePort {
-  uint8_t proto = 6;  // IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, IPPROTO_DCCP, IPPROTO_UDPLITE
-  uint16_t first = 0;
-  uint16_t last = 0;        // == first for a single port
-  std::string str() const;  // "tcp/22", "udp/6000-6007"
-  auto operator<=>(const ServicePort&) const = default;
-};
-// "tcp/22,tcp/2222,udp/51820" (commas or spaces; "tcp/6000-6007" for a range). Error: what is
-// wrong with which entry, and the fix.
-Result<std::vector<ServicePort>> parse_ports(std::string_view text);
-std::string ports_text(const std::vector<ServicePort>& ports);  // "" when empty
 
 struct Command {
   std::string name;

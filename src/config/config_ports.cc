@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "config/config.h"
+#include "config/service_port.h"
 namespace rampart {
 namespace {
 

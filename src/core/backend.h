@@ -13,6 +13,7 @@
 #include "alert/alert.h"
 #include "base/address.h"
 #include "base/error.h"
+#include "config/service_port.h"
 namespace rampart {
 
 struct Change {
@@ -27,6 +28,8 @@ struct Change {
   // Exec Add: the alert the script is given (a repeat of an active block only moves its
   // deadline and does not need it).
   std::shared_ptr<const Alert> alert;
+  // Firewall: drop only this traffic from `address` (the command's <ports>); empty: all of it.
+  std::vector<ServicePort> ports;
 };
 
 struct ApplyResult {

@@ -1,26 +1,16 @@
 #include "core/enforcer.h"
 #include <fmt/format.h>
+#include "core/enforcer_internal.h"
 
 #include <algorithm>
 #include <cerrno>
 
 namespace rampart {
 
+using namespace enforcer_internal;
+
 namespace {
 constexpr std::string_view kManual = "manual";
-
-size_t slot(CommandKind kind) {
-  return static_cast<size_t>(kind);
-}
-
-// The remaining lifetime for the kernel. A block decided this turn has lost a few hundred
-// microseconds to the commit; give those back so `nft list set` shows "timeout 10m", not
-// "9m59s996ms". Anything further from a whole second is sent as it is.
-uint64_t kernel_timeout_ms(uint64_t remaining_us) {
-  uint64_t ms = remaining_us / 1000;
-  if (ms % 1000 >= 900) ms += 1000 - ms % 1000;
-  return std::max<uint64_t>(1, ms);
-}
 
 // <timeout_jitter>: up to `percent` more time, different for every address. Without it a
 // flood of 100,000 blocks created in the same second also expires in the same second: one
@@ -36,10 +26,6 @@ uint64_t jittered_us(uint64_t timeout_us, uint32_t percent, const Address& a, ui
   return timeout_us + h % (spread + 1);
 }
 
-// "no timeout" (0) outlasts every deadline.
-bool later(uint64_t a, uint64_t b) {
-  return a == 0 ? b != 0 : (b != 0 && a > b);
-}
 }  // namespace
 
 Enforcer::Enforcer(const Clock& clock, EventSink& events) : clock_(clock), events_(events) {}
@@ -49,6 +35,7 @@ void Enforcer::set_config(std::shared_ptr<const Config> config) {
   engine_ = std::make_unique<Engine>(*config_);
   engine_->set_host_addresses(&host_addresses_);
   table_.set_max_blocks(config_->settings.max_blocks);
+  command_scopes_.clear();  // <ports> may have changed
 }
 
 void Enforcer::set_backend(CommandKind kind, Backend* backend) {
@@ -172,34 +159,8 @@ bool Enforcer::respond(const Alert& alert, const Response& r, uint64_t now, uint
   if (cmd.kind == CommandKind::Exec)
     sync_exec(key, alert.rule_id.value_or(0), &alert);
   else
-    sync(cmd.kind, r.address, alert.rule_id.value_or(0));
+    sync(cmd.kind, r.address, alert.rule_id.value_or(0), scope_of(key.command));
   return true;
-}
-
-void Enforcer::sync(CommandKind kind, const Address& address, uint32_t rule_id) {
-  Backend* b = backend(kind);
-  if (!b) return;
-  uint64_t now = clock_.monotonic_us();
-  const BlockTable::Map::value_type* longest = nullptr;
-  auto [first, last] = table_.range(address);
-  for (auto it = first; it != last; ++it)
-    if (it->second.kind == kind &&
-        (!longest || later(it->second.expiry_us, longest->second.expiry_us)))
-      longest = &*it;
-
-  Change change;
-  change.address = address;
-  if (!longest) {
-    change.op = Change::Op::Delete;
-  } else {
-    change.op = Change::Op::Add;
-    uint64_t expiry = longest->second.expiry_us;
-    change.timeout_ms = expiry == 0 ? 0 : kernel_timeout_ms(expiry - std::min(expiry, now));
-    change.comment = fmt::format("{}:{}", command_names_[longest->first.command],
-                                 longest->second.rule_id ? longest->second.rule_id : rule_id);
-    change.command = command_names_[longest->first.command];
-  }
-  queue(kind, BlockKey{address, kAnyCommand}, std::move(change));
 }
 
 void Enforcer::sync_exec(const BlockKey& key, uint32_t rule_id, const Alert* alert) {
@@ -229,7 +190,7 @@ void Enforcer::sync_key(CommandKind kind, const BlockKey& key, uint32_t rule_id)
   if (kind == CommandKind::Exec)
     sync_exec(key, rule_id, nullptr);
   else
-    sync(kind, key.address, rule_id);
+    sync(kind, key.address, rule_id, scope_of(key.command));
 }
 
 void Enforcer::queue(CommandKind kind, const BlockKey& key, Change change) {
@@ -267,8 +228,11 @@ void Enforcer::backend_failed(CommandKind kind, const Change& change, const Erro
   // An exec add fails for its own (command, address) only.
   auto only = command_ids_.find(change.command);
   bool one_command = kind == CommandKind::Exec && only != command_ids_.end();
+  // A per-service add fails for the blocks of its own <ports> only.
+  uint16_t scope = kind == CommandKind::Exec ? kAllTraffic : scope_for(change.ports);
   for (auto it = first; it != last; ++it)
-    if (it->second.kind == kind && (!one_command || it->first.command == only->second))
+    if (it->second.kind == kind && (!one_command || it->first.command == only->second) &&
+        (kind == CommandKind::Exec || scope_of(it->first.command) == scope))
       keys.push_back(it->first);
   for (const auto& key : keys) {
     table_.remove(key);
@@ -372,7 +336,7 @@ Outcome<BlockView> Enforcer::block(const Address& address, uint64_t timeout_usec
             .expiry_realtime_us = clock_.to_realtime(expiry),
             .caller_uid = caller_uid};
     events_.emit(e);
-    sync(CommandKind::Firewall, address, 0);
+    sync(CommandKind::Firewall, address, 0, kAllTraffic);
   }
   return view(key, *table_.find(key));
 }
@@ -404,25 +368,14 @@ size_t Enforcer::flush(std::optional<uint32_t> caller_uid) {
 void Enforcer::forget(CommandKind kind, const Address& address) {
   auto [first, last] = table_.range(address);
   std::vector<std::pair<BlockKey, Block>> gone;
+  // Only the elements of whole-address blocks are watched for deletion.
   for (auto it = first; it != last; ++it)
-    if (it->second.kind == kind) gone.emplace_back(*it);
+    if (it->second.kind == kind && scope_of(it->first.command) == kAllTraffic)
+      gone.emplace_back(*it);
   for (const auto& [key, block] : gone) {
     table_.remove(key);
     emit_unblocked(key, block, UnblockWhy::External, std::nullopt);
   }
-}
-
-size_t Enforcer::resync(CommandKind kind, const std::function<bool(const Address&)>& present) {
-  size_t queued = 0;
-  const Address* last = nullptr;
-  for (const auto& [key, block] : table_.blocks()) {
-    if (block.kind != kind || (last && *last == key.address)) continue;
-    last = &key.address;
-    if (present && present(key.address)) continue;
-    sync(kind, key.address, block.rule_id);
-    ++queued;
-  }
-  return queued;
 }
 
 void Enforcer::set_host_addresses(std::vector<Address> addresses) {

@@ -132,7 +132,12 @@ class Enforcer {
   BlockView view(const BlockKey& key, const Block& block) const;
   // Queues the backend change that makes `address` match the table for `kind`: an add with the
   // longest remaining timeout of its blocks of that kind, or a delete when none is left.
-  void sync(CommandKind kind, const Address& address, uint32_t rule_id);
+  void sync(CommandKind kind, const Address& address, uint32_t rule_id, uint16_t scope);
+  // Blocks of commands with the same <ports> share their kernel elements: scope 0 is all
+  // traffic, the others index scopes_. Per command id, kept until the config changes.
+  static constexpr uint16_t kAllTraffic = 0;
+  uint16_t scope_of(CommandId command) const;
+  uint16_t scope_for(const std::vector<ServicePort>& ports) const;
   // The same for one exec block: an add while (command, address) is in the table (with the
   // alert when it is new or extended), a delete when it is gone.
   void sync_exec(const BlockKey& key, uint32_t rule_id, const Alert* alert);
@@ -151,6 +156,8 @@ class Enforcer {
   OffenderCounts offenders_;
   OffenceObserver on_offence_;
   std::vector<std::string> command_names_;
+  mutable std::vector<std::vector<ServicePort>> scopes_{{}};
+  mutable std::vector<uint16_t> command_scopes_;  // by CommandId; UINT16_MAX: not looked up yet
   std::unordered_map<std::string, CommandId> command_ids_;
   std::array<Pending, 4> pending_;
   size_t pending_count_ = 0;

@@ -19,6 +19,7 @@ struct BlockView {
   uint32_t rule_id = 0;
   std::string reason;
   std::string backend;
+  std::string scope;  // the command's <ports> ("tcp/22,udp/51820"); "" = all traffic
 };
 
 enum class Refusal : uint8_t {

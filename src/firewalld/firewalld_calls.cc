@@ -15,7 +15,19 @@ int FirewalldBackend::Impl::on_reply(sd_bus_message* m, void* u, sd_bus_error*) 
 
 ApplyResult FirewalldBackend::Impl::apply(size_t index, std::span<const Change> changes) {
   uint64_t now = clock_us(CLOCK_MONOTONIC);
-  for (const Change& c : changes) {
+  ApplyResult out;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const Change& c = changes[i];
+    // Per-service blocks need rampart's own nftables sets; firewalld would block the whole
+    // address instead, which is not what the command asked for.
+    if (!c.ports.empty()) {
+      if (c.op == Change::Op::Add)
+        out.rejected.emplace_back(
+            i, Error{ENOTSUP, fmt::format("{}: <ports> blocks need the nftables backend; set "
+                                          "<firewall_backend>nftables</firewall_backend>",
+                                          c.address.str())});
+      continue;
+    }
     auto it = live.find(c.address);
     std::optional<uint64_t> before;
     if (it != live.end()) before = it->second.deadline();
@@ -47,7 +59,8 @@ ApplyResult FirewalldBackend::Impl::apply(size_t index, std::span<const Change> 
   }
   schedule_state();
   pump();
-  return {changes.size(), {}};
+  out.applied = changes.size() - out.rejected.size();
+  return out;
 }
 
 void FirewalldBackend::Impl::pump() {

@@ -23,6 +23,7 @@
 #include "nft/nft_batch.h"
 #include "nft/nft_dump.h"
 #include "nft/nft_ruleset.h"
+#include "nft/nft_service.h"
 namespace rampart {
 namespace {
 
@@ -473,6 +474,54 @@ ApplyResult NftBackend::apply(std::span<const Change> changes) {
   impl_->transact(changes, std::move(order), groups, next_group, out);
   std::sort(out.rejected.begin(), out.rejected.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+ApplyResult NftBackend::apply_service(std::span<const Change> changes, std::vector<size_t> order) {
+  Impl& d = *impl_;
+  ApplyResult out;
+  for (int attempt = 0; !order.empty(); ++attempt) {
+    NftBatch batch = build_service_batch(d.table, changes, order, d.seq, std::nullopt);
+    d.seq = batch.next_seq();
+    grow_buffer(d.fd(), SO_SNDBUF, SO_SNDBUFFORCE, batch.bytes.size() + kSendOverhead);
+    auto outcome = d.send(batch);
+    d.counters.messages += batch.messages.size();
+    d.counters.elements += batch.elements;
+    std::optional<Error> whole;
+    if (!outcome) whole = outcome.error();
+    std::vector<size_t> refused;
+    if (outcome) {
+      for (const Ack& a : outcome->errors) {
+        const NftMessage* m = batch.message(a.seq);
+        if (m && m->changes.size() == 1) {
+          refused.push_back(m->changes[0]);
+          out.rejected.emplace_back(m->changes[0],
+                                    Error{a.error, fmt::format("{}: {}", m->what, ack_text(a))});
+        } else {
+          whole =
+              Error{a.error, fmt::format("{} in table inet {}: {}", m ? m->what : "the transaction",
+                                         d.table, ack_text(a))};
+        }
+      }
+      if (outcome->overrun && refused.empty() && !whole)
+        whole = Error{ENOBUFS, "lost nftables acks (receive buffer overrun)"};
+    }
+    if (whole || attempt == kMaxRetries) {
+      for (size_t i : order)
+        if (std::find(refused.begin(), refused.end(), i) == refused.end())
+          out.rejected.emplace_back(i, whole.value_or(Error{EPROTO, "nftables kept refusing"}));
+      break;
+    }
+    if (refused.empty()) {
+      out.applied += order.size();
+      break;
+    }
+    std::erase_if(order, [&](size_t i) {
+      return std::find(refused.begin(), refused.end(), i) != refused.end();
+    });
+    d.counters.rejected += refused.size();
+    d.counters.resends++;
+  }
   return out;
 }
 

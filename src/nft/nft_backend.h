@@ -66,6 +66,10 @@ class NftBackend {
   // dropped (reported in `rejected`) and the rest is sent again.
   ApplyResult apply(std::span<const Change> changes);
 
+  // Changes with <ports> (nft_service.h): `order` (indices into `changes`) as one transaction;
+  // a change the kernel refuses is dropped into `rejected` and the rest sent again.
+  ApplyResult apply_service(std::span<const Change> changes, std::vector<size_t> order);
+
   // Transactions of at least `min_changes` are sent while `listener` pauses (nullptr: never).
   void set_listener(NftListener* listener, size_t min_changes);
 

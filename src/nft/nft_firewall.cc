@@ -2,6 +2,7 @@
 // snapshot at a clean stop, and repairs when someone else changes the ruleset.
 #include "nft/nft_firewall.h"
 
+#include <algorithm>
 #include <charconv>
 #include <unordered_set>
 
@@ -198,7 +199,29 @@ NftFirewall::NftFirewall(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 NftFirewall::~NftFirewall() = default;
 
 ApplyResult NftFirewall::apply(std::span<const Change> changes) {
-  return impl_->nft->apply(changes);
+  bool any_service =
+      std::any_of(changes.begin(), changes.end(), [](const Change& c) { return !c.ports.empty(); });
+  if (!any_service) return impl_->nft->apply(changes);
+  // Whole-address blocks and per-service ones live in different sets: two transactions.
+  std::vector<Change> plain;
+  std::vector<size_t> plain_index, service;
+  for (size_t i = 0; i < changes.size(); ++i) {
+    if (changes[i].ports.empty()) {
+      plain.push_back(changes[i]);
+      plain_index.push_back(i);
+    } else {
+      service.push_back(i);
+    }
+  }
+  ApplyResult out = impl_->nft->apply_service(changes, std::move(service));
+  if (!plain.empty()) {
+    ApplyResult r = impl_->nft->apply(plain);
+    out.applied += r.applied;
+    for (auto& [i, e] : r.rejected) out.rejected.emplace_back(plain_index[i], std::move(e));
+  }
+  std::sort(out.rejected.begin(), out.rejected.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
 }
 
 Result<void> NftFirewall::load_feeds(const NftFeedPlan& plan) {

@@ -1,0 +1,208 @@
+#include "nft/nft_service.h"
+#include <arpa/inet.h>  // before the linux/ headers, which clash with it otherwise
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <endian.h>
+
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "base/address_range.h"
+#include "base/handles_nft.h"
+#include "nft/nft_expr.h"
+#include "nft/nft_ruleset.h"
+namespace rampart {
+namespace {
+
+// nft's datatype numbers (nftables src/datatype.h); a concatenation's type is its parts'
+// numbers, 6 bits each, the first part highest.
+constexpr uint32_t kTypeIpv4Addr = 7;
+constexpr uint32_t kTypeIpv6Addr = 8;
+constexpr uint32_t kTypeInetProto = 12;
+constexpr uint32_t kTypeInetService = 13;
+constexpr uint32_t kServiceSetId = 2000;
+// Each part of a concatenated key takes a whole number of 32-bit registers.
+constexpr size_t kProtoPart = 4, kPortPart = 4;
+
+uint32_t concat_type(bool v4) {
+  return ((v4 ? kTypeIpv4Addr : kTypeIpv6Addr) << 12) | (kTypeInetProto << 6) | kTypeInetService;
+}
+
+// address . proto . port, each part padded to 4 bytes, as the kernel compares them.
+std::vector<uint8_t> key(const Address& a, uint8_t proto, uint16_t port) {
+  std::vector<uint8_t> k(a.size() + kProtoPart + kPortPart, 0);
+  std::copy(a.bytes.begin(), a.bytes.begin() + static_cast<ptrdiff_t>(a.size()), k.begin());
+  k[a.size()] = proto;
+  uint16_t be = htons(port);
+  std::memcpy(k.data() + a.size() + kProtoPart, &be, sizeof be);
+  return k;
+}
+
+class ServiceBuilder {
+ public:
+  ServiceBuilder(std::string_view table, uint32_t first_seq, std::optional<uint32_t> genid)
+      : table_(table), writer_(first_seq, genid) {}
+
+  void ruleset() {
+    NftTablePtr t(nftnl_table_alloc());
+    nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, table_.c_str());
+    nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
+    nlmsghdr* nlh = header(NFT_MSG_NEWTABLE, NLM_F_CREATE);
+    nftnl_table_nlmsg_build_payload(nlh, t.get());
+    writer_.append(nlh).what = fmt::format("table inet {}", table_);
+    for (size_t i = 0; i < 2; ++i)
+      chain(kNftServiceChains[i], i ? NF_INET_FORWARD : NF_INET_LOCAL_IN);
+    for (bool v4 : {true, false}) set(v4);
+    for (std::string_view c : kNftServiceChains) {
+      nlh = header(NFT_MSG_DELRULE, 0);
+      mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table_.c_str());
+      mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, std::string(c).c_str());
+      writer_.append(nlh).what = fmt::format("flushing chain {}", c);
+      for (bool v4 : {true, false}) rule(c, v4);
+    }
+  }
+
+  void change(const Change& c, size_t index) {
+    bool add = c.op == Change::Op::Add;
+    bool v4 = c.address.is_v4();
+    // Room for the header and every port's element (two keys, timeouts and a comment each).
+    std::vector<char> buf(1024 + c.ports.size() * (256 + kNftCommentMax));
+    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf.data(), add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+                                          NFPROTO_INET, add ? NLM_F_CREATE : 0, 0);
+    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table_.c_str());
+    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, std::string(nft_service_set(v4)).c_str());
+    nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+    uint32_t first_element = nlh->nlmsg_len;
+    AddressRange range = AddressRange::of(c.address);
+    for (const ServicePort& p : c.ports) {
+      nlattr* e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+      put_key(nlh, NFTA_SET_ELEM_KEY, key(range.first, p.proto, p.first));
+      put_key(nlh, NFTA_SET_ELEM_KEY_END, key(range.last, p.proto, p.last));
+      if (add && c.timeout_ms > 0) {
+        // The expiration too, so that a re-add restarts the countdown (see nft_batch.cc).
+        mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64(c.timeout_ms));
+        mnl_attr_put_u64(nlh, NFTA_SET_ELEM_EXPIRATION, htobe64(c.timeout_ms));
+      }
+      if (add && !c.comment.empty()) comment(nlh, c.comment);
+      mnl_attr_nest_end(nlh, e);
+      ++elements_;
+    }
+    mnl_attr_nest_end(nlh, list);
+    NftMessage& m = writer_.append(nlh);
+    m.changes = {index};
+    m.element_offsets = {first_element};
+    m.what = fmt::format("{} {} ({}) {} set {}", add ? "adding" : "deleting", c.address.str(),
+                         ports_text(c.ports), add ? "to" : "from", nft_service_set(v4));
+  }
+
+  NftBatch finish() {
+    NftBatch batch = writer_.finish();
+    batch.elements = elements_;
+    return batch;
+  }
+
+ private:
+  nlmsghdr* header(uint16_t type, uint16_t flags) {
+    return nftnl_nlmsg_build_hdr(small_, type, NFPROTO_INET, flags, 0);
+  }
+
+  void chain(std::string_view name, uint32_t hook) {
+    NftChainPtr c(nftnl_chain_alloc());
+    std::string n(name);
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, table_.c_str());
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, n.c_str());
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, hook);
+    nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, kNftChainPriority);
+    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+    nlmsghdr* nlh = header(NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+    nftnl_chain_nlmsg_build_payload(nlh, c.get());
+    writer_.append(nlh).what = fmt::format("chain {}", n);
+  }
+
+  void set(bool v4) {
+    std::string name(nft_service_set(v4));
+    NftSetPtr s(nftnl_set_alloc());
+    nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table_.c_str());
+    nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
+    nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+    nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS,
+                      NFT_SET_INTERVAL | NFT_SET_TIMEOUT | NFT_SET_CONCAT);
+    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, concat_type(v4));
+    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, (v4 ? 4 : 16) + kProtoPart + kPortPart);
+    nftnl_set_set_u32(s.get(), NFTNL_SET_ID, kServiceSetId + (v4 ? 0 : 1));
+    // The parts' own lengths: with them the kernel picks its set type for concatenated ranges.
+    uint8_t fields[] = {static_cast<uint8_t>(v4 ? 4 : 16), 1, 2};
+    nftnl_set_set_data(s.get(), NFTNL_SET_DESC_CONCAT, fields, sizeof fields);
+    nlmsghdr* nlh = header(NFT_MSG_NEWSET, NLM_F_CREATE);
+    nftnl_set_nlmsg_build_payload(nlh, s.get());
+    writer_.append(nlh).what = fmt::format("set {}", name);
+  }
+
+  // "ip saddr . meta l4proto . th dport @service4 drop": the parts go into consecutive 32-bit
+  // registers from NFT_REG_1 on, which the lookup reads as one key.
+  void rule(std::string_view chain, bool v4) {
+    NftRulePtr r(nftnl_rule_alloc());
+    std::string c(chain);
+    nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, table_.c_str());
+    nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, c.c_str());
+    nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+    nft_match_family(r.get(), v4);
+    nft_load_saddr(r.get(), v4, NFT_REG32_00);
+    nft_load_l4proto(r.get(), v4 ? NFT_REG32_01 : NFT_REG32_04);
+    nft_load_dport(r.get(), v4 ? NFT_REG32_02 : NFT_REG32_05);
+    nft_lookup(r.get(), NFT_REG_1, nft_service_set(v4), kServiceSetId + (v4 ? 0 : 1));
+    nft_verdict(r.get(), NF_DROP);
+    nlmsghdr* nlh = header(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+    nftnl_rule_nlmsg_build_payload(nlh, r.get());
+    writer_.append(nlh).what =
+        fmt::format("rule \"{} saddr . meta l4proto . th dport @{} drop\" in chain {}",
+                    v4 ? "ip" : "ip6", nft_service_set(v4), c);
+  }
+
+  void put_key(nlmsghdr* nlh, uint16_t type, const std::vector<uint8_t>& k) {
+    nlattr* n = mnl_attr_nest_start(nlh, type);
+    mnl_attr_put(nlh, NFTA_DATA_VALUE, k.size(), k.data());
+    mnl_attr_nest_end(nlh, n);
+  }
+
+  void comment(nlmsghdr* nlh, const std::string& text) {
+    NftUdataBufPtr ud(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+    std::string z = text.substr(0, kNftCommentMax);
+    nftnl_udata_put_strz(ud.get(), NFTNL_UDATA_SET_ELEM_COMMENT, z.c_str());
+    mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, nftnl_udata_buf_len(ud.get()),
+                 nftnl_udata_buf_data(ud.get()));
+  }
+
+  std::string table_;
+  NftBatchWriter writer_;
+  size_t elements_ = 0;
+  alignas(nlmsghdr) char small_[kNftSmallMessage];
+};
+
+}  // namespace
+
+std::string_view nft_service_set(bool v4) {
+  return v4 ? "service4" : "service6";
+}
+
+NftBatch build_service_batch(std::string_view table, std::span<const Change> changes,
+                             std::span<const size_t> order, uint32_t first_seq,
+                             std::optional<uint32_t> genid) {
+  ServiceBuilder b(table, first_seq, genid);
+  b.ruleset();
+  for (size_t i : order) b.change(changes[i], i);
+  return b.finish();
+}
+
+}  // namespace rampart
