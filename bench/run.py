@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 
+import feeds
+
 TABLE = "rampart"
 COMMENT = "firewall-drop:5712"
 TIMEOUT_S = 3600
@@ -36,6 +38,14 @@ CONFIG = """<ossec_config>
     <nftables><table>{table}</table></nftables><max_blocks>2000000</max_blocks></rampart>
 </ossec_config>
 """
+
+def feed_config(d, path, n):
+    """rampartd with one blocklist of up to `n` entries and no alert binding."""
+    return ("<ossec_config><rampart><socket>%s/alerts.sock</socket><state_directory>%s"
+            "</state_directory><nftables><table>%s</table></nftables><blocklist><name>%s</name>"
+            "<file>%s</file><max_entries>%d</max_entries></blocklist></rampart></ossec_config>\n"
+            % (d, d, TABLE, feeds.FEED, path, n))
+
 
 # The ruleset rampartd creates, for the runs that do not start rampartd (nft -f, fork per
 # block): the same set types and flags, so every contender loads into the same kind of set.
@@ -582,6 +592,8 @@ def report(res):
             per = b["cpu_ns"] / max(b["items_per_iteration"], 1) if "Batch" in key else b["cpu_ns"]
             lines.append("| micro: %s | %s per core (%.0f ns each) | | |"
                          % (label, fmt_rate(b["items_per_cpu_s"]), per))
+    if "feeds" in res:
+        lines.extend(feeds.report_rows(res["feeds"], fmt_n))
     lines.append("")
     lines.append("Targets met: %d of %d." % (sum(targets), len(targets)))
     return "\n".join(lines), sum(targets), len(targets)
@@ -629,6 +641,8 @@ def main():
         log("restart with %d blocks in the kernel" % top)
         res["restart"] = run_restart(build, keep[0], keep[1], top, 30 if quick else 180)
         keep = None
+
+        res["feeds"] = feeds.run_feeds(build, work, quick, Netns, Daemon, feed_config, log)
 
         log("fork per block, %d sample" % sample)
         res["fork"] = run_fork(sample)
