@@ -113,12 +113,12 @@ std::vector<BusBlock> bus_blocks(std::string* ret_error) {
     }
     BusMessagePtr owned(reply);
     size_t before = out.size();
-    sd_bus_message_enter_container(reply, 'a', "(sstuss)");
-    const char *address, *command, *reason, *backend;
+    sd_bus_message_enter_container(reply, 'a', "(sstusss)");
+    const char *address, *command, *reason, *backend, *scope;
     uint64_t expiry;
     uint32_t rule;
-    while (sd_bus_message_read(reply, "(sstuss)", &address, &command, &expiry, &rule, &reason,
-                               &backend) > 0)
+    while (sd_bus_message_read(reply, "(sstusss)", &address, &command, &expiry, &rule, &reason,
+                               &backend, &scope) > 0)
       out.push_back({address, expiry});
     if (out.size() == before) return out;
     after = out.back().address;

@@ -84,7 +84,9 @@ class ServiceTest : public ::testing::Test {
 
 TEST_F(ServiceTest, ABlockedAddressReachesOpenPortsAndIsDroppedOnTheBlockedOne) {
   ASSERT_EQ(connect_from("198.51.100.9", 2222), "connected") << "the path works before a block";
-  ASSERT_EQ(daemon.start(kConfig), "");
+  PrivateBus bus;
+  ASSERT_TRUE(bus.ok());
+  ASSERT_EQ(daemon.start(kConfig, {}, {bus.env()}), "");
   ASSERT_TRUE(daemon.send({wazuh_alert("198.51.100.9"), wazuh_alert("2001:db8:5::9")}));
   ASSERT_TRUE(wait_until([&] {
     auto s = list_set(daemon.table(), "service4");
@@ -114,6 +116,11 @@ TEST_F(ServiceTest, ABlockedAddressReachesOpenPortsAndIsDroppedOnTheBlockedOne) 
       << ruleset;
   auto six = run("nft list set inet " + daemon.table() + " service6");
   EXPECT_NE(six.find("2001:db8:5::9 . tcp . 2222"), std::string::npos) << six;
+  // rampartctl list shows the scope.
+  const char* ctl = getenv("RAMPARTCTL");
+  ASSERT_TRUE(ctl);
+  std::string list = run(bus.env() + " " + ctl + " list --no-legend");
+  EXPECT_NE(list.find("198.51.100.9  ssh-drop tcp/2222,udp/51820 in "), std::string::npos) << list;
 }
 
 TEST_F(ServiceTest, ARepeatRefreshesAndAPrefixBlockCoversItsPorts) {

@@ -58,7 +58,8 @@ BlockView Enforcer::view(const BlockKey& key, const Block& block) const {
                    clock_.to_realtime(block.expiry_us),
                    block.rule_id,
                    table_.reason(block.reason),
-                   std::string(b ? b->name() : to_string(block.kind))};
+                   std::string(b ? b->name() : to_string(block.kind)),
+                   ports_text(scopes_[scope_of(key.command)])};
 }
 
 void Enforcer::on_alert(const Alert& alert, std::vector<std::pair<std::string, Address>>* fired) {

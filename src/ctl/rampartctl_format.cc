@@ -141,6 +141,8 @@ void append_block_json(std::string& out, const BlockRecord& r) {
   append_json_string(out, r.reason);
   out += ",\"backend\":";
   append_json_string(out, r.backend);
+  out += ",\"scope\":";
+  append_json_string(out, r.scope);
   out += '}';
 }
 
@@ -158,7 +160,7 @@ std::string format_block_list(const std::vector<BlockRecord>& blocks, uint64_t n
     return out;
   }
   if (blocks.empty()) return legend ? "No active blocks.\n" : "";
-  Table t({"ADDRESS", "COMMAND", "EXPIRES", "RULE", "BACKEND", "REASON"});
+  Table t({"ADDRESS", "COMMAND", "SCOPE", "EXPIRES", "RULE", "BACKEND", "REASON"});
   t.reserve(blocks.size());
   // Blocks made in the same second read the same: format each second once.
   uint64_t last_second = UINT64_MAX;
@@ -170,6 +172,7 @@ std::string format_block_list(const std::vector<BlockRecord>& blocks, uint64_t n
     }
     t.add(std::string(b.address));
     t.add(std::string(b.command));
+    t.add(b.scope.empty() ? std::string("all") : std::string(b.scope));
     t.add(expires);
     t.add(b.rule_id ? std::to_string(b.rule_id) : std::string());
     t.add(std::string(b.backend));
@@ -192,9 +195,9 @@ std::string format_block(const BlockRecord& b, uint64_t now, bool json) {
                                                     format_timestamp(b.expiry_usec))
                                       : "never";
   return fmt::format(
-      "Address: {}\nCommand: {}\nExpires: {}\n   Rule: {}\nBackend: {}\n Reason: {}\n", b.address,
-      b.command, expires, b.rule_id ? fmt::format("{}", b.rule_id) : "-", b.backend,
-      b.reason.empty() ? "-" : b.reason);
+      "Address: {}\nCommand: {}\n  Scope: {}\nExpires: {}\n   Rule: {}\nBackend: {}\n Reason: {}\n",
+      b.address, b.command, b.scope.empty() ? std::string_view("all traffic") : b.scope, expires,
+      b.rule_id ? fmt::format("{}", b.rule_id) : "-", b.backend, b.reason.empty() ? "-" : b.reason);
 }
 
 std::string format_status(const Status& s, bool json) {

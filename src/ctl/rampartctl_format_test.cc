@@ -84,17 +84,17 @@ TEST(Table, ColumnsAreAlignedAndEmptyCellsAreDashes) {
 
 const std::vector<BlockRecord> kBlocks = {
     {"198.51.100.0/24", "manual", 0, 0, "scanner \"x\"", "nftables"},
-    {"203.0.113.9", "firewall-drop", kNow + 600 * kSec, 5712, "sshd brute force", "nftables"},
+    {"203.0.113.9", "ssh-drop", kNow + 600 * kSec, 5712, "sshd brute force", "nftables", "tcp/22"},
 };
 
 TEST(BlockList, Table) {
   EXPECT_EQ(format_block_list(kBlocks, kNow, false, true),
-            "ADDRESS         COMMAND       EXPIRES RULE BACKEND  REASON\n"
-            "198.51.100.0/24 manual        never   -    nftables scanner \"x\"\n"
-            "203.0.113.9     firewall-drop in 10m  5712 nftables sshd brute force\n"
+            "ADDRESS         COMMAND  SCOPE  EXPIRES RULE BACKEND  REASON\n"
+            "198.51.100.0/24 manual   all    never   -    nftables scanner \"x\"\n"
+            "203.0.113.9     ssh-drop tcp/22 in 10m  5712 nftables sshd brute force\n"
             "\n2 blocks listed.\n");
   EXPECT_EQ(format_block_list({kBlocks[1]}, kNow, false, false),
-            "203.0.113.9 firewall-drop in 10m 5712 nftables sshd brute force\n");
+            "203.0.113.9 ssh-drop tcp/22 in 10m 5712 nftables sshd brute force\n");
   EXPECT_EQ(format_block_list({}, kNow, false, true), "No active blocks.\n");
   EXPECT_EQ(format_block_list({}, kNow, false, false), "");
 }
@@ -102,10 +102,11 @@ TEST(BlockList, Table) {
 TEST(BlockList, Json) {
   EXPECT_EQ(format_block_list(kBlocks, kNow, true, true),
             R"([{"address":"198.51.100.0/24","command":"manual","expiry_usec":0,"rule_id":0,)"
-            R"("reason":"scanner \"x\"","backend":"nftables"},)"
-            R"({"address":"203.0.113.9","command":"firewall-drop","expiry_usec":)" +
+            R"("reason":"scanner \"x\"","backend":"nftables","scope":""},)"
+            R"({"address":"203.0.113.9","command":"ssh-drop","expiry_usec":)" +
                 std::to_string(kNow + 600 * kSec) +
-                R"(,"rule_id":5712,"reason":"sshd brute force","backend":"nftables"}])"
+                R"(,"rule_id":5712,"reason":"sshd brute force","backend":"nftables",)"
+                R"("scope":"tcp/22"}])"
                 "\n");
   EXPECT_EQ(format_block_list({}, kNow, true, true), "[]\n");
 }
@@ -115,18 +116,20 @@ TEST(Block, Fields) {
   tzset();
   EXPECT_EQ(format_block(kBlocks[1], kNow, false),
             "Address: 203.0.113.9\n"
-            "Command: firewall-drop\n"
+            "Command: ssh-drop\n"
+            "  Scope: tcp/22\n"
             "Expires: in 10m (Tue 2026-11-24 21:18:22 UTC)\n"
             "   Rule: 5712\n"
             "Backend: nftables\n"
             " Reason: sshd brute force\n");
   BlockRecord bare{"198.51.100.0/24", "manual", 0, 0, "", "nftables"};
   EXPECT_EQ(format_block(bare, kNow, false),
-            "Address: 198.51.100.0/24\nCommand: manual\nExpires: never\n   Rule: -\n"
+            "Address: 198.51.100.0/24\nCommand: manual\n  Scope: all traffic\nExpires: never\n"
+            "   Rule: -\n"
             "Backend: nftables\n Reason: -\n");
   EXPECT_EQ(format_block(bare, kNow, true),
             R"({"address":"198.51.100.0/24","command":"manual","expiry_usec":0,"rule_id":0,)"
-            R"("reason":"","backend":"nftables"})"
+            R"("reason":"","backend":"nftables","scope":""})"
             "\n");
 }
 
