@@ -74,7 +74,9 @@ TEST_F(PrefixTest, JitterSpreadsTheKernelTimeouts) {
     return s && s->size() == 200;
   })) << daemon.log();
   std::set<uint64_t> seconds;
-  for (const auto& e : *list_set(daemon.table(), "blocked6")) {
+  auto elements = list_set(daemon.table(), "blocked6");
+  ASSERT_TRUE(elements);
+  for (const auto& e : *elements) {
     EXPECT_GE(e.timeout_ms, 600000u);
     EXPECT_LE(e.timeout_ms, 720000u);
     seconds.insert(e.timeout_ms / 1000);
