@@ -604,6 +604,7 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--feeds-only", action="store_true")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: run as root (network namespaces, nftables)")
@@ -619,6 +620,14 @@ def main():
            "load_rate": load_rate}
     work = tempfile.mkdtemp(prefix="rampart-bench-")
     keep = None
+    if args.feeds_only:
+        try:
+            res["feeds"] = feeds.run_feeds(build, work, quick, Netns, Daemon, feed_config, log)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print("\n".join(["| measurement | result | compared | target |", "| --- | --- | --- | --- |"]
+                        + feeds.report_rows(res["feeds"], fmt_n)))
+        return
     try:
         log("micro-benchmarks")
         res["micro"] = micro(build, quick)

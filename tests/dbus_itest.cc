@@ -296,7 +296,7 @@ TEST_F(DbusTest, TreeIntrospectionAndProperties) {
   EXPECT_EQ(ctl("status --json").out,
             "{\"Version\":\"" RAMPART_VERSION
             "\",\"ActiveBlocks\":1,\"AlertsReceived\":2,"
-            "\"AlertsRejected\":1,\"Backends\":[\"nftables\"],\"DryRun\":false}\n");
+            "\"AlertsRejected\":1,\"Backends\":[\"nftables\"],\"DryRun\":false,\"Feeds\":[]}\n");
 }
 
 // The members of one interface, each with its args and annotations, sorted by member.

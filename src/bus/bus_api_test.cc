@@ -36,7 +36,7 @@ class FakeControl final : public Control {
     if (it == blocks.end()) return std::nullopt;
     return it->second.front();
   }
-  ControlStats stats() const override { return {blocks.size(), 7, 2, {"nftables"}, true}; }
+  ControlStats stats() const override { return {blocks.size(), 7, 2, {"nftables"}, true, feeds}; }
   std::string metrics() const override {
     return "# HELP rampart_x_total X.\n# TYPE rampart_x_total counter\nrampart_x_total 7\n";
   }
@@ -81,6 +81,7 @@ class FakeControl final : public Control {
   }
 
   std::map<Address, std::vector<BlockView>> blocks;
+  std::vector<FeedStatus> feeds;
   std::optional<Refusal> refusal;
   std::optional<Address> backend_refuses;
   std::string config_error;
@@ -225,12 +226,12 @@ class BusApiTest : public testing::Test {
 
   std::vector<std::string> read_blocks(sd_bus_message* m) {
     std::vector<std::string> out;
-    EXPECT_GE(sd_bus_message_enter_container(m, 'a', "(sstuss)"), 0);
-    const char *address, *command, *reason, *backend;
+    EXPECT_GE(sd_bus_message_enter_container(m, 'a', "(sstusss)"), 0);
+    const char *address, *command, *reason, *backend, *scope;
     uint64_t expiry;
     uint32_t rule;
-    while (sd_bus_message_read(m, "(sstuss)", &address, &command, &expiry, &rule, &reason,
-                               &backend) > 0)
+    while (sd_bus_message_read(m, "(sstusss)", &address, &command, &expiry, &rule, &reason,
+                               &backend, &scope) > 0)
       out.push_back(std::string(address) + " " + command);
     return out;
   }
@@ -301,12 +302,13 @@ TEST_F(BusApiTest, UnblockGetAndFlush) {
   ASSERT_EQ(call("Block", "sts", "203.0.113.9", uint64_t(0), "why")->error, "");
   auto got = call("GetBlock", "s", "203.0.113.9");
   ASSERT_EQ(got->error, "");
-  const char *address, *command, *reason, *backend;
+  const char *address, *command, *reason, *backend, *scope;
   uint64_t expiry;
   uint32_t rule;
-  ASSERT_GE(sd_bus_message_read(got->reply.get(), "(sstuss)", &address, &command, &expiry, &rule,
-                                &reason, &backend),
+  ASSERT_GE(sd_bus_message_read(got->reply.get(), "(sstusss)", &address, &command, &expiry, &rule,
+                                &reason, &backend, &scope),
             0);
+  EXPECT_STREQ(scope, "");
   EXPECT_STREQ(address, "203.0.113.9");
   EXPECT_STREQ(reason, "why");
   EXPECT_EQ(call("Unblock", "s", "203.0.113.9")->error, "");
@@ -438,6 +440,30 @@ TEST_F(BusApiTest, Properties) {
   EXPECT_EQ(seen["AlertsRejected"], "2");
   EXPECT_EQ(seen["Backends"], "nftables");
   EXPECT_EQ(seen["DryRun"], "true");
+}
+
+TEST_F(BusApiTest, FeedsProperty) {
+  control_.feeds = {{"drop", "/x/drop.txt", 1200, 1100, 2, 1764536400000000, 0, ""},
+                    {"fh1", "/x/fh1.txt", 0, 0, 0, 0, 0, "/x/fh1.txt:3: bad line"}};
+  auto c = std::make_unique<Call>();
+  sd_bus_slot* slot = nullptr;
+  ASSERT_GE(sd_bus_call_method_async(client_.get(), &slot, kBusName, kBusPath,
+                                     "org.freedesktop.DBus.Properties", "Get", on_reply, c.get(),
+                                     "ss", kBusInterface, "Feeds"),
+            0);
+  c->slot.reset(slot);
+  ASSERT_TRUE(pump_until([&] { return c->done; }));
+  ASSERT_EQ(c->error, "") << c->message;
+  sd_bus_message* raw = c->reply.get();
+  ASSERT_GE(sd_bus_message_enter_container(raw, 'v', "a(sttts)"), 0);
+  ASSERT_GE(sd_bus_message_enter_container(raw, 'a', "(sttts)"), 0);
+  std::vector<std::string> got;
+  const char *name, *last_error;
+  uint64_t entries, ranges, loaded;
+  while (sd_bus_message_read(raw, "(sttts)", &name, &entries, &ranges, &loaded, &last_error) > 0)
+    got.push_back(fmt::format("{} {} {} {} {}", name, entries, ranges, loaded, last_error));
+  EXPECT_EQ(got, (std::vector<std::string>{"drop 1200 1100 1764536400000000 ",
+                                           "fh1 0 0 0 /x/fh1.txt:3: bad line"}));
 }
 
 TEST_F(BusApiTest, UnblockedSignalsCarryWhy) {

@@ -13,8 +13,8 @@
 
 #include "base/address.h"
 #include "base/error.h"
-#include "core/outcome.h"
 #include "core/feed_status.h"
+#include "core/outcome.h"
 namespace rampart {
 
 struct ControlStats {
