@@ -39,9 +39,15 @@ def publish_and_wait(daemon, tmp, path, count, timeout=600):
     raise RuntimeError("rampartd did not load the list: see " + daemon.log)
 
 
-def nft_f(ns, work, first, n, before=None):
-    """`nft -f` of the same list into the same kind of set (after `before` is loaded)."""
-    setup = ("table inet rampart_bench { set %s { type ipv6_addr; flags interval; } }\n" % SET6)
+def nft_f(Netns, work, first, n, before=None):
+    """`nft -f` of the same list into the same kind of set (after `before` is loaded), in a
+    namespace of its own: no rampartd there listening to nftables events."""
+    with Netns("feed-nft") as ns:
+        return _nft_f(ns, work, first, n, before)
+
+
+def _nft_f(ns, work, first, n, before):
+    setup = "table inet rampart_bench {\n  set %s { type ipv6_addr; flags interval; }\n}\n" % SET6
     ns.run(["nft", "-f", "-"], input=setup, text=True, check=True)
 
     def script(first, n, flush):
@@ -80,7 +86,7 @@ def run_feeds(build, work, quick, Netns, Daemon, config, log):
             try:
                 wall, inside = publish_and_wait(d, write_list(path, 0, n), path, 1)
                 row = {"n": n, "rampart_s": wall, "rampart_inside_s": inside,
-                       "nft_f_s": nft_f(ns, work, 0, n)}
+                       "nft_f_s": nft_f(Netns, work, 0, n)}
                 out["load"].append(row)
                 if n == sizes[0]:
                     # 10% churn: the first tenth goes, as many new prefixes come.
@@ -88,7 +94,7 @@ def run_feeds(build, work, quick, Netns, Daemon, config, log):
                     wall2, inside2 = publish_and_wait(d, write_list(path, churn, n), path, 2)
                     out["replace"] = {"n": n, "churn": churn, "rampart_s": wall2,
                                       "rampart_inside_s": inside2,
-                                      "nft_f_s": nft_f(ns, work, churn, n, before=(0, n))}
+                                      "nft_f_s": nft_f(Netns, work, churn, n, before=(0, n))}
             finally:
                 d.stop()
                 d.remove_log()

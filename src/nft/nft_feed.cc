@@ -16,6 +16,7 @@
 
 #include "base/handles_nft.h"
 #include "nft/nft_expr.h"
+#include "nft/nft_objects.h"
 #include "nft/nft_ruleset.h"
 namespace rampart {
 namespace {
@@ -34,37 +35,11 @@ class FeedBuilder {
   FeedBuilder(std::string_view table, uint32_t first_seq, std::optional<uint32_t> genid)
       : table_(table), writer_(first_seq, genid) {}
 
-  void table() {
-    NftTablePtr t(nftnl_table_alloc());
-    nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, table_.c_str());
-    nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
-    nlmsghdr* nlh = header(NFT_MSG_NEWTABLE, NLM_F_CREATE);
-    nftnl_table_nlmsg_build_payload(nlh, t.get());
-    writer_.append(nlh).what = fmt::format("table inet {}", table_);
-  }
-
+  void table() { nft_append_table(writer_, table_); }
   void chain(std::string_view name, uint32_t hook) {
-    NftChainPtr c(nftnl_chain_alloc());
-    std::string n(name);
-    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, table_.c_str());
-    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, n.c_str());
-    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
-    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, hook);
-    nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, kNftChainPriority);
-    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
-    nlmsghdr* nlh = header(NFT_MSG_NEWCHAIN, NLM_F_CREATE);
-    nftnl_chain_nlmsg_build_payload(nlh, c.get());
-    writer_.append(nlh).what = fmt::format("chain {}", n);
+    nft_append_base_chain(writer_, table_, name, hook);
   }
-
-  // A DELRULE naming only the chain removes all its rules.
-  void flush_chain(std::string_view name) {
-    nlmsghdr* nlh = header(NFT_MSG_DELRULE, 0);
-    mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table_.c_str());
-    mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, std::string(name).c_str());
-    writer_.append(nlh).what = fmt::format("flushing chain {}", name);
-  }
+  void flush_chain(std::string_view name) { nft_append_chain_flush(writer_, table_, name); }
 
   void set(const std::string& name, bool v4) {
     NftSetPtr s(nftnl_set_alloc());

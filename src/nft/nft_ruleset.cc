@@ -1,10 +1,7 @@
 #include "nft/nft_ruleset.h"
 #include <libmnl/libmnl.h>
-#include <libnftnl/chain.h>
-#include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
-#include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -14,6 +11,8 @@
 #include <fmt/format.h>
 
 #include "base/handles_nft.h"
+#include "nft/nft_expr.h"
+#include "nft/nft_objects.h"
 namespace rampart {
 namespace {
 
@@ -33,14 +32,7 @@ class Builder {
   Builder(std::string_view table, uint32_t first_seq, std::optional<uint32_t> genid)
       : table_(table), writer_(first_seq, genid) {}
 
-  void table() {
-    NftTablePtr t(nftnl_table_alloc());
-    nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, table_.c_str());
-    nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
-    nlmsghdr* nlh = header(NFT_MSG_NEWTABLE, NLM_F_CREATE);
-    nftnl_table_nlmsg_build_payload(nlh, t.get());
-    writer_.append(nlh).what = fmt::format("table inet {}", table_);
-  }
+  void table() { nft_append_table(writer_, table_); }
 
   void set(NftSetKind kind) {
     bool v4 = nft_set_is_v4(kind);
@@ -66,18 +58,7 @@ class Builder {
   }
 
   void chain(std::string_view name, uint32_t hook) {
-    std::string n(name);
-    NftChainPtr c(nftnl_chain_alloc());
-    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, table_.c_str());
-    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, n.c_str());
-    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
-    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, hook);
-    nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, kNftChainPriority);
-    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
-    nlmsghdr* nlh = header(NFT_MSG_NEWCHAIN, NLM_F_CREATE);
-    nftnl_chain_nlmsg_build_payload(nlh, c.get());
-    writer_.append(nlh).what = fmt::format("chain {}", n);
+    nft_append_base_chain(writer_, table_, name, hook);
   }
 
   // "ip saddr @blocked4 drop" as nft compiles it for an inet table: the nfproto match first,
@@ -90,34 +71,10 @@ class Builder {
     nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, c.c_str());
     nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
 
-    nftnl_expr* meta = nftnl_expr_alloc("meta");
-    nftnl_expr_set_u32(meta, NFTNL_EXPR_META_KEY, NFT_META_NFPROTO);
-    nftnl_expr_set_u32(meta, NFTNL_EXPR_META_DREG, NFT_REG_1);
-    nftnl_rule_add_expr(r.get(), meta);
-
-    nftnl_expr* cmp = nftnl_expr_alloc("cmp");
-    nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-    nftnl_expr_set_u32(cmp, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
-    nftnl_expr_set_u8(cmp, NFTNL_EXPR_CMP_DATA, v4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
-    nftnl_rule_add_expr(r.get(), cmp);
-
-    nftnl_expr* payload = nftnl_expr_alloc("payload");
-    nftnl_expr_set_u32(payload, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-    nftnl_expr_set_u32(payload, NFTNL_EXPR_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
-    nftnl_expr_set_u32(payload, NFTNL_EXPR_PAYLOAD_OFFSET, v4 ? 12 : 8);  // saddr
-    nftnl_expr_set_u32(payload, NFTNL_EXPR_PAYLOAD_LEN, v4 ? 4 : 16);
-    nftnl_rule_add_expr(r.get(), payload);
-
-    nftnl_expr* lookup = nftnl_expr_alloc("lookup");
-    nftnl_expr_set_u32(lookup, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-    nftnl_expr_set_str(lookup, NFTNL_EXPR_LOOKUP_SET, set.c_str());
-    nftnl_expr_set_u32(lookup, NFTNL_EXPR_LOOKUP_SET_ID, set_id(kind));
-    nftnl_rule_add_expr(r.get(), lookup);
-
-    nftnl_expr* verdict = nftnl_expr_alloc("immediate");
-    nftnl_expr_set_u32(verdict, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-    nftnl_expr_set_u32(verdict, NFTNL_EXPR_IMM_VERDICT, NF_DROP);
-    nftnl_rule_add_expr(r.get(), verdict);
+    nft_match_family(r.get(), v4);
+    nft_load_saddr(r.get(), v4, NFT_REG_1);
+    nft_lookup(r.get(), NFT_REG_1, set, set_id(kind));
+    nft_verdict(r.get(), NF_DROP);
 
     nlmsghdr* nlh = header(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
     nftnl_rule_nlmsg_build_payload(nlh, r.get());

@@ -19,6 +19,7 @@
 #include "base/address_range.h"
 #include "base/handles_nft.h"
 #include "nft/nft_expr.h"
+#include "nft/nft_objects.h"
 #include "nft/nft_ruleset.h"
 namespace rampart {
 namespace {
@@ -53,20 +54,13 @@ class ServiceBuilder {
       : table_(table), writer_(first_seq, genid) {}
 
   void ruleset() {
-    NftTablePtr t(nftnl_table_alloc());
-    nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, table_.c_str());
-    nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
-    nlmsghdr* nlh = header(NFT_MSG_NEWTABLE, NLM_F_CREATE);
-    nftnl_table_nlmsg_build_payload(nlh, t.get());
-    writer_.append(nlh).what = fmt::format("table inet {}", table_);
+    nft_append_table(writer_, table_);
     for (size_t i = 0; i < 2; ++i)
-      chain(kNftServiceChains[i], i ? NF_INET_FORWARD : NF_INET_LOCAL_IN);
+      nft_append_base_chain(writer_, table_, kNftServiceChains[i],
+                            i ? NF_INET_FORWARD : NF_INET_LOCAL_IN);
     for (bool v4 : {true, false}) set(v4);
     for (std::string_view c : kNftServiceChains) {
-      nlh = header(NFT_MSG_DELRULE, 0);
-      mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table_.c_str());
-      mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, std::string(c).c_str());
-      writer_.append(nlh).what = fmt::format("flushing chain {}", c);
+      nft_append_chain_flush(writer_, table_, c);
       for (bool v4 : {true, false}) rule(c, v4);
     }
   }
@@ -113,21 +107,6 @@ class ServiceBuilder {
  private:
   nlmsghdr* header(uint16_t type, uint16_t flags) {
     return nftnl_nlmsg_build_hdr(small_, type, NFPROTO_INET, flags, 0);
-  }
-
-  void chain(std::string_view name, uint32_t hook) {
-    NftChainPtr c(nftnl_chain_alloc());
-    std::string n(name);
-    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, table_.c_str());
-    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, n.c_str());
-    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-    nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
-    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, hook);
-    nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, kNftChainPriority);
-    nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
-    nlmsghdr* nlh = header(NFT_MSG_NEWCHAIN, NLM_F_CREATE);
-    nftnl_chain_nlmsg_build_payload(nlh, c.get());
-    writer_.append(nlh).what = fmt::format("chain {}", n);
   }
 
   void set(bool v4) {

@@ -1,0 +1,50 @@
+#include "nft/nft_objects.h"
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <fmt/format.h>
+
+#include "base/handles_nft.h"
+#include "nft/nft_ruleset.h"
+namespace rampart {
+
+void nft_append_table(NftBatchWriter& w, const std::string& table) {
+  alignas(nlmsghdr) char buf[kNftSmallMessage];
+  NftTablePtr t(nftnl_table_alloc());
+  nftnl_table_set_str(t.get(), NFTNL_TABLE_NAME, table.c_str());
+  nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, NFPROTO_INET);
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWTABLE, NFPROTO_INET, NLM_F_CREATE, 0);
+  nftnl_table_nlmsg_build_payload(nlh, t.get());
+  w.append(nlh).what = fmt::format("table inet {}", table);
+}
+
+void nft_append_base_chain(NftBatchWriter& w, const std::string& table, std::string_view name,
+                           uint32_t hook) {
+  alignas(nlmsghdr) char buf[kNftSmallMessage];
+  std::string n(name);
+  NftChainPtr c(nftnl_chain_alloc());
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TABLE, table.c_str());
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_NAME, n.c_str());
+  nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+  nftnl_chain_set_str(c.get(), NFTNL_CHAIN_TYPE, "filter");
+  nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_HOOKNUM, hook);
+  nftnl_chain_set_s32(c.get(), NFTNL_CHAIN_PRIO, kNftChainPriority);
+  nftnl_chain_set_u32(c.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE, 0);
+  nftnl_chain_nlmsg_build_payload(nlh, c.get());
+  w.append(nlh).what = fmt::format("chain {}", n);
+}
+
+void nft_append_chain_flush(NftBatchWriter& w, const std::string& table, std::string_view name) {
+  alignas(nlmsghdr) char buf[kNftSmallMessage];
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_DELRULE, NFPROTO_INET, 0, 0);
+  mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table.c_str());
+  mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, std::string(name).c_str());
+  w.append(nlh).what = fmt::format("flushing chain {}", name);
+}
+
+}  // namespace rampart
