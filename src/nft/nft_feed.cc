@@ -21,10 +21,6 @@
 namespace rampart {
 namespace {
 
-// nft's datatype numbers and byte order tag (nftables src/datatype.h), as in nft_ruleset.cc.
-constexpr uint32_t kTypeIpv4Addr = 7;
-constexpr uint32_t kTypeIpv6Addr = 8;
-constexpr uint32_t kByteorderBigEndian = 2;
 // Set ids of this transaction; the element sets of blocks use small ones.
 constexpr uint32_t kFirstFeedSetId = 1000;
 // An element list is one attribute with a 16-bit length; leave room for the largest element.
@@ -42,21 +38,9 @@ class FeedBuilder {
   void flush_chain(std::string_view name) { nft_append_chain_flush(writer_, table_, name); }
 
   void set(const std::string& name, bool v4) {
-    NftSetPtr s(nftnl_set_alloc());
-    nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table_.c_str());
-    nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
-    nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
-    nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
-    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, v4 ? kTypeIpv4Addr : kTypeIpv6Addr);
-    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, v4 ? 4 : 16);
-    nftnl_set_set_u32(s.get(), NFTNL_SET_ID, set_id(name));
-    NftUdataBufPtr ud(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
-    nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderBigEndian);
-    nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud.get()),
-                       nftnl_udata_buf_len(ud.get()));
-    nlmsghdr* nlh = header(NFT_MSG_NEWSET, NLM_F_CREATE);
-    nftnl_set_nlmsg_build_payload(nlh, s.get());
-    writer_.append(nlh).what = fmt::format("set {}", name);
+    nft_append_set(writer_, table_,
+                   {name, NFT_SET_INTERVAL, v4 ? kNftTypeIpv4Addr : kNftTypeIpv6Addr, v4 ? 4u : 16u,
+                    set_id(name)});
   }
 
   void delete_set(const std::string& name) {

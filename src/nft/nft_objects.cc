@@ -2,7 +2,9 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
+#include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 
@@ -37,6 +39,32 @@ void nft_append_base_chain(NftBatchWriter& w, const std::string& table, std::str
   nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWCHAIN, NFPROTO_INET, NLM_F_CREATE, 0);
   nftnl_chain_nlmsg_build_payload(nlh, c.get());
   w.append(nlh).what = fmt::format("chain {}", n);
+}
+
+NftMessage& nft_append_set(NftBatchWriter& w, const std::string& table, const NftSetSpec& spec) {
+  // nft's byte order tag for a big-endian key (nftables src/datatype.h).
+  constexpr uint32_t kByteorderBigEndian = 2;
+  alignas(nlmsghdr) char buf[kNftSmallMessage];
+  NftSetPtr s(nftnl_set_alloc());
+  nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
+  nftnl_set_set_str(s.get(), NFTNL_SET_NAME, spec.name.c_str());
+  nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+  nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, spec.flags);
+  nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, spec.key_type);
+  nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, spec.key_len);
+  nftnl_set_set_u32(s.get(), NFTNL_SET_ID, spec.id);
+  if (!spec.concat.empty())
+    nftnl_set_set_data(s.get(), NFTNL_SET_DESC_CONCAT, spec.concat.data(),
+                       static_cast<uint32_t>(spec.concat.size()));
+  NftUdataBufPtr ud(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
+  nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderBigEndian);
+  nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud.get()),
+                     nftnl_udata_buf_len(ud.get()));
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWSET, NFPROTO_INET, NLM_F_CREATE, 0);
+  nftnl_set_nlmsg_build_payload(nlh, s.get());
+  NftMessage& m = w.append(nlh);
+  m.what = fmt::format("set {}", spec.name);
+  return m;
 }
 
 void nft_append_chain_flush(NftBatchWriter& w, const std::string& table, std::string_view name) {

@@ -3,17 +3,40 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "nft/nft_batch.h"
 namespace rampart {
 
+// nft's own datatype numbers (nftables src/datatype.h): with them `nft list` prints
+// "type ipv4_addr" and addresses rather than raw hex. A concatenation's type is its parts'
+// numbers, 6 bits each, the first part highest.
+inline constexpr uint32_t kNftTypeIpv4Addr = 7;
+inline constexpr uint32_t kNftTypeIpv6Addr = 8;
+inline constexpr uint32_t kNftTypeInetProto = 12;
+inline constexpr uint32_t kNftTypeInetService = 13;
+
+struct NftSetSpec {
+  std::string name;
+  uint32_t flags = 0;     // NFT_SET_*
+  uint32_t key_type = 0;  // kNftType*, or a concatenation of them
+  uint32_t key_len = 0;   // bytes; each part of a concatenation padded to 4
+  uint32_t id = 0;        // lets rules of the same transaction refer to the set
+  // A concatenation's parts' own lengths; with them the kernel picks its set type for
+  // concatenated ranges. Empty for a plain key.
+  std::span<const uint8_t> concat = {};
+};
+
 // NEWTABLE inet `table` with NLM_F_CREATE: created if missing, kept as it is otherwise.
 void nft_append_table(NftBatchWriter& w, const std::string& table);
 // A filter base chain at `hook` with rampart's priority, created if missing.
 void nft_append_base_chain(NftBatchWriter& w, const std::string& table, std::string_view name,
                            uint32_t hook);
+// NEWSET with NLM_F_CREATE (an existing set and its elements are kept), the key's byte order
+// in the user data as nft writes it.
+NftMessage& nft_append_set(NftBatchWriter& w, const std::string& table, const NftSetSpec& spec);
 // A DELRULE naming only the chain: removes all of its rules.
 void nft_append_chain_flush(NftBatchWriter& w, const std::string& table, std::string_view name);
 

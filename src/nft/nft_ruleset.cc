@@ -16,12 +16,6 @@
 namespace rampart {
 namespace {
 
-// nft's own datatype numbers and byte order tag (nftables src/datatype.h): they make
-// `nft list` print "type ipv4_addr" and addresses rather than raw hex.
-constexpr uint32_t kTypeIpv4Addr = 7;
-constexpr uint32_t kTypeIpv6Addr = 8;
-constexpr uint32_t kByteorderBigEndian = 2;
-
 // Set ids let rules refer to sets created in the same transaction.
 uint32_t set_id(NftSetKind kind) {
   return static_cast<uint32_t>(kind) + 1;
@@ -36,25 +30,11 @@ class Builder {
 
   void set(NftSetKind kind) {
     bool v4 = nft_set_is_v4(kind);
-    std::string name(nft_set_name(kind));
-    NftSetPtr s(nftnl_set_alloc());
-    nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table_.c_str());
-    nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
-    nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
     uint32_t flags = NFT_SET_TIMEOUT | (nft_set_is_interval(kind) ? NFT_SET_INTERVAL : 0);
-    nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, flags);
-    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, v4 ? kTypeIpv4Addr : kTypeIpv6Addr);
-    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, v4 ? 4 : 16);
-    nftnl_set_set_u32(s.get(), NFTNL_SET_ID, set_id(kind));
-    NftUdataBufPtr ud(nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN));
-    nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, kByteorderBigEndian);
-    nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud.get()),
-                       nftnl_udata_buf_len(ud.get()));
-    nlmsghdr* nlh = header(NFT_MSG_NEWSET, NLM_F_CREATE);
-    nftnl_set_nlmsg_build_payload(nlh, s.get());
-    NftMessage& m = writer_.append(nlh);
-    m.set = kind;
-    m.what = fmt::format("set {}", name);
+    nft_append_set(writer_, table_,
+                   {std::string(nft_set_name(kind)), flags,
+                    v4 ? kNftTypeIpv4Addr : kNftTypeIpv6Addr, v4 ? 4u : 16u, set_id(kind)})
+        .set = kind;
   }
 
   void chain(std::string_view name, uint32_t hook) {

@@ -24,18 +24,13 @@
 namespace rampart {
 namespace {
 
-// nft's datatype numbers (nftables src/datatype.h); a concatenation's type is its parts'
-// numbers, 6 bits each, the first part highest.
-constexpr uint32_t kTypeIpv4Addr = 7;
-constexpr uint32_t kTypeIpv6Addr = 8;
-constexpr uint32_t kTypeInetProto = 12;
-constexpr uint32_t kTypeInetService = 13;
 constexpr uint32_t kServiceSetId = 2000;
 // Each part of a concatenated key takes a whole number of 32-bit registers.
 constexpr size_t kProtoPart = 4, kPortPart = 4;
 
 uint32_t concat_type(bool v4) {
-  return ((v4 ? kTypeIpv4Addr : kTypeIpv6Addr) << 12) | (kTypeInetProto << 6) | kTypeInetService;
+  return ((v4 ? kNftTypeIpv4Addr : kNftTypeIpv6Addr) << 12) | (kNftTypeInetProto << 6) |
+         kNftTypeInetService;
 }
 
 // address . proto . port, each part padded to 4 bytes, as the kernel compares them.
@@ -110,22 +105,13 @@ class ServiceBuilder {
   }
 
   void set(bool v4) {
-    std::string name(nft_service_set(v4));
-    NftSetPtr s(nftnl_set_alloc());
-    nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table_.c_str());
-    nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
-    nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
-    nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS,
-                      NFT_SET_INTERVAL | NFT_SET_TIMEOUT | NFT_SET_CONCAT);
-    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, concat_type(v4));
-    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, (v4 ? 4 : 16) + kProtoPart + kPortPart);
-    nftnl_set_set_u32(s.get(), NFTNL_SET_ID, kServiceSetId + (v4 ? 0 : 1));
-    // The parts' own lengths: with them the kernel picks its set type for concatenated ranges.
-    uint8_t fields[] = {static_cast<uint8_t>(v4 ? 4 : 16), 1, 2};
-    nftnl_set_set_data(s.get(), NFTNL_SET_DESC_CONCAT, fields, sizeof fields);
-    nlmsghdr* nlh = header(NFT_MSG_NEWSET, NLM_F_CREATE);
-    nftnl_set_nlmsg_build_payload(nlh, s.get());
-    writer_.append(nlh).what = fmt::format("set {}", name);
+    // The parts' own lengths: address, protocol, port.
+    static constexpr uint8_t kParts4[] = {4, 1, 2}, kParts6[] = {16, 1, 2};
+    nft_append_set(
+        writer_, table_,
+        {std::string(nft_service_set(v4)), NFT_SET_INTERVAL | NFT_SET_TIMEOUT | NFT_SET_CONCAT,
+         concat_type(v4), static_cast<uint32_t>((v4 ? 4 : 16) + kProtoPart + kPortPart),
+         kServiceSetId + (v4 ? 0 : 1), v4 ? kParts4 : kParts6});
   }
 
   // "ip saddr . meta l4proto . th dport @service4 drop": the parts go into consecutive 32-bit
