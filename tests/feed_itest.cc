@@ -218,6 +218,21 @@ TEST_F(FeedTest, AReplaceIsNeverEmptyOrPartial) {
       old_seen.load(), new_seen.load(), bad.load(), straddled.load());
 }
 
+// A replace sends only the difference; when someone changed the set meanwhile the kernel
+// refuses that, and the whole list goes instead.
+TEST_F(FeedTest, AReplaceOfAChangedSetFallsBackToTheWholeList) {
+  publish("198.51.100.0/24\n203.0.113.0/25\n203.0.113.128/26\n");
+  ASSERT_EQ(daemon.start(config()), "");
+  ASSERT_TRUE(wait_until([&] { return loads() == 1; })) << daemon.log();
+  int status = 0;
+  run("nft delete element inet " + daemon.table() + " feed_drop4 '{ 198.51.100.0/24 }'", &status);
+  ASSERT_EQ(status, 0);
+  publish("192.0.2.0/24\n203.0.113.0/25\n203.0.113.128/26\n");
+  ASSERT_TRUE(wait_until([&] { return loads() == 2; })) << daemon.log();
+  EXPECT_EQ(set("feed_drop4"),
+            (std::vector<std::string>{"192.0.2.0/24", "203.0.113.0-203.0.113.191"}));
+}
+
 TEST_F(FeedTest, AMalformedFileIsRefusedAndTheOldListStays) {
   PrivateBus bus;
   ASSERT_TRUE(bus.ok());

@@ -1,5 +1,6 @@
 #include "base/address_range.h"
 #include <algorithm>
+#include <iterator>
 
 namespace rampart {
 namespace {
@@ -130,6 +131,18 @@ std::vector<AddressRange> cut_ranges(std::span<const AddressRange> ranges,
     if (!past_top && cur <= range.last) out.push_back(range_of({range.family, cur, range.last, 0}));
     if (cut && cuts) cuts->push_back({r, first_hole, out.size() == pieces});
   }
+  return out;
+}
+
+RangeDiff diff_ranges(std::span<const AddressRange> before, std::span<const AddressRange> after) {
+  auto less = [](const AddressRange& a, const AddressRange& b) {
+    return a.first != b.first ? a.first < b.first : a.last < b.last;
+  };
+  RangeDiff out;
+  std::set_difference(before.begin(), before.end(), after.begin(), after.end(),
+                      std::back_inserter(out.removed), less);
+  std::set_difference(after.begin(), after.end(), before.begin(), before.end(),
+                      std::back_inserter(out.added), less);
   return out;
 }
 

@@ -37,4 +37,12 @@ struct RangeCut {
 std::vector<AddressRange> cut_ranges(std::span<const AddressRange> ranges,
                                      std::span<const Address> exclude, std::vector<RangeCut>* cuts);
 
+// What changed from `before` to `after` (both sorted and disjoint, as merge_prefixes()
+// returns them): the ranges only `before` has, and those only `after` has.
+struct RangeDiff {
+  std::vector<AddressRange> removed;
+  std::vector<AddressRange> added;
+};
+RangeDiff diff_ranges(std::span<const AddressRange> before, std::span<const AddressRange> after);
+
 }  // namespace rampart

@@ -75,6 +75,15 @@ TEST(AddressRange, CutAtTheTopAndAcrossRanges) {
   EXPECT_TRUE(cuts[0].whole && cuts[1].whole && !cuts[2].whole);
 }
 
+TEST(AddressRange, Diff) {
+  auto before = merge_prefixes(prefixes({"198.51.100.0/25", "203.0.113.0/24", "2001:db8::/48"}));
+  auto after = merge_prefixes(prefixes({"198.51.100.0/24", "203.0.113.0/24", "2001:db8:1::/48"}));
+  RangeDiff d = diff_ranges(before, after);
+  EXPECT_EQ(texts(d.removed), (std::vector<std::string>{"198.51.100.0/25", "2001:db8::/48"}));
+  EXPECT_EQ(texts(d.added), (std::vector<std::string>{"198.51.100.0/24", "2001:db8:1::/48"}));
+  EXPECT_TRUE(diff_ranges(after, after).added.empty());
+}
+
 // Against a plain set of addresses, on random small prefixes inside one /20.
 TEST(AddressRange, MatchesAnAddressSet) {
   std::mt19937 rng(16);

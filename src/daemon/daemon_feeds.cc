@@ -154,11 +154,6 @@ void DaemonFeeds::refuse(Feed& feed, std::string error) {
 }
 
 void DaemonFeeds::load(const std::vector<size_t>& which) {
-  struct Parsed {
-    size_t index;
-    FeedList list;
-    uint64_t started_us;
-  };
   std::vector<Parsed> parsed;
   for (size_t i : which) {
     Feed& feed = feeds_[i];
@@ -173,23 +168,20 @@ void DaemonFeeds::load(const std::vector<size_t>& which) {
       refuse(feed, list.error().message);
       continue;
     }
-    parsed.push_back({i, std::move(*list), start});
+    Parsed p{i, std::move(*list), start, std::nullopt};
+    if (feed.loaded) {
+      RangeDiff d = diff_ranges(feed.ranges, p.list.ranges);
+      if (d.removed.size() + d.added.size() < p.list.ranges.size()) p.delta = std::move(d);
+    }
+    parsed.push_back(std::move(p));
   }
   if (parsed.empty() && removed_.empty()) return;
-
-  NftFeedPlan plan;
-  for (const Feed& f : feeds_) plan.feeds.push_back(f.config.name);
-  plan.removed = removed_;
-  size_t elements = 0;
-  for (const Parsed& p : parsed) {
-    plan.loads.push_back({feeds_[p.index].config.name, p.list.ranges});
-    elements += 2 * p.list.ranges.size();
-  }
-  Result<void> sent;
-  {
-    WatchdogExtension patience(elements);
-    sent = nft_->load_feeds(plan);
-  }
+  auto sent = send(parsed, true);
+  // A difference assumes the kernel holds what was loaded last; when it does not (someone
+  // changed the set) the kernel refuses it whole, and the whole list goes instead.
+  bool any_delta = std::any_of(parsed.begin(), parsed.end(),
+                               [](const Parsed& p) { return p.delta.has_value(); });
+  if (!sent && any_delta) sent = send(parsed, false);
   if (!sent) {
     for (Parsed& p : parsed)
       refuse(feeds_[p.index], fmt::format("nftables refused the list: {}; the previous list stays",
@@ -199,19 +191,39 @@ void DaemonFeeds::load(const std::vector<size_t>& which) {
   for (const std::string& name : removed_)
     log_info("blocklist {}: removed (no longer configured)", name);
   removed_.clear();
-  uint64_t now = clock_.monotonic_us();
-  for (Parsed& p : parsed) {
-    Feed& feed = feeds_[p.index];
-    feed.status.entries = p.list.entries;
-    feed.status.ranges = p.list.ranges.size();
-    feed.status.cuts = p.list.cuts.size();
-    feed.status.last_load_us = clock_.realtime_us();
-    feed.status.load_duration_us = now - p.started_us;
-    feed.status.last_error.clear();
-    feed.ranges = std::move(p.list.ranges);
-    feed.loaded = true;
-    audit_.feed_loaded(feed.status, p.list.cuts);
+  for (Parsed& p : parsed) loaded(p);
+}
+
+Result<void> DaemonFeeds::send(const std::vector<Parsed>& parsed, bool deltas) {
+  NftFeedPlan plan;
+  for (const Feed& f : feeds_) plan.feeds.push_back(f.config.name);
+  plan.removed = removed_;
+  size_t elements = 0;
+  for (const Parsed& p : parsed) {
+    const std::string& name = feeds_[p.index].config.name;
+    if (deltas && p.delta) {
+      plan.loads.push_back({name, p.delta->added, p.delta->removed});
+      elements += 2 * (p.delta->added.size() + p.delta->removed.size());
+    } else {
+      plan.loads.push_back({name, p.list.ranges, std::nullopt});
+      elements += 2 * p.list.ranges.size();
+    }
   }
+  WatchdogExtension patience(elements);
+  return nft_->load_feeds(plan);
+}
+
+void DaemonFeeds::loaded(Parsed& p) {
+  Feed& feed = feeds_[p.index];
+  feed.status.entries = p.list.entries;
+  feed.status.ranges = p.list.ranges.size();
+  feed.status.cuts = p.list.cuts.size();
+  feed.status.last_load_us = clock_.realtime_us();
+  feed.status.load_duration_us = clock_.monotonic_us() - p.started_us;
+  feed.status.last_error.clear();
+  feed.ranges = std::move(p.list.ranges);
+  feed.loaded = true;
+  audit_.feed_loaded(feed.status, p.list.cuts);
 }
 
 void DaemonFeeds::restore() {
@@ -220,7 +232,7 @@ void DaemonFeeds::restore() {
   size_t elements = 0;
   for (const Feed& f : feeds_) {
     plan.feeds.push_back(f.config.name);
-    if (f.loaded) plan.loads.push_back({f.config.name, f.ranges});
+    if (f.loaded) plan.loads.push_back({f.config.name, f.ranges, std::nullopt});
     elements += f.loaded ? 2 * f.ranges.size() : 0;
   }
   WatchdogExtension patience(elements);

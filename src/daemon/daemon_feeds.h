@@ -6,6 +6,7 @@
 #include <systemd/sd-event.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,8 +41,19 @@ class DaemonFeeds {
     std::vector<AddressRange> ranges;  // as loaded (kept for restore())
     bool loaded = false;
   };
+  // A list read and parsed, on its way to the kernel.
+  struct Parsed {
+    size_t index;
+    FeedList list;
+    uint64_t started_us;
+    std::optional<RangeDiff> delta;  // against what the kernel holds, when that is known
+  };
   // Reads and parses the files of `which` and sends those that parse in one transaction.
   void load(const std::vector<size_t>& which);
+  // One transaction for `parsed` (and the removed lists): only their differences when
+  // `deltas`, else the whole lists.
+  Result<void> send(const std::vector<Parsed>& parsed, bool deltas);
+  void loaded(Parsed& parsed);
   void refuse(Feed& feed, std::string error);
   // Watches the files; a directory that does not exist yet (the first download has not run)
   // is tried again every 10 s, and its lists are loaded once it is there.

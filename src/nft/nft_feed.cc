@@ -61,14 +61,15 @@ class FeedBuilder {
   // Each range is a start element and, after it, the first address past it flagged
   // INTERVAL_END, as nft sends them; a range reaching the top of the family has no end and
   // is marked open instead.
-  void elements(const std::string& set, std::span<const AddressRange> ranges) {
+  void elements(const std::string& set, std::span<const AddressRange> ranges, bool add = true) {
     std::vector<char> buf(kMaxListBytes + 4096);
     nlmsghdr* nlh = nullptr;
     nlattr* list = nullptr;
     auto close = [&] {
       if (!nlh) return;
       mnl_attr_nest_end(nlh, list);
-      writer_.append(nlh).what = fmt::format("elements of set {}", set);
+      writer_.append(nlh).what =
+          fmt::format("{} elements of set {}", add ? "adding" : "deleting", set);
       nlh = nullptr;
     };
     for (const AddressRange& r : ranges) {
@@ -76,7 +77,8 @@ class FeedBuilder {
                                      reinterpret_cast<char*>(list)) > kMaxListBytes)
         close();
       if (!nlh) {
-        nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_NEWSETELEM, NFPROTO_INET, NLM_F_CREATE, 0);
+        nlh = nftnl_nlmsg_build_hdr(buf.data(), add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM,
+                                    NFPROTO_INET, add ? NLM_F_CREATE : 0, 0);
         mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table_.c_str());
         mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set.c_str());
         list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
@@ -143,6 +145,14 @@ class FeedBuilder {
   alignas(nlmsghdr) char small_[kNftSmallMessage];
 };
 
+// The ranges of one family (IPv4 ranges sort first).
+std::span<const AddressRange> family(std::span<const AddressRange> ranges, bool v4) {
+  auto v6 = std::find_if(ranges.begin(), ranges.end(),
+                         [](const AddressRange& r) { return !r.first.is_v4(); });
+  size_t split = static_cast<size_t>(v6 - ranges.begin());
+  return v4 ? ranges.first(split) : ranges.subspan(split);
+}
+
 }  // namespace
 
 std::string nft_feed_set(std::string_view feed, bool v4) {
@@ -161,14 +171,13 @@ NftBatch build_feed_batch(std::string_view table, const NftFeedPlan& plan, uint3
   for (const std::string& feed : plan.removed)
     for (bool v4 : {true, false}) b.delete_set(nft_feed_set(feed, v4));
   for (const NftFeedLoad& load : plan.loads) {
-    // IPv4 ranges sort first.
-    auto v6 = std::find_if(load.ranges.begin(), load.ranges.end(),
-                           [](const AddressRange& r) { return !r.first.is_v4(); });
-    size_t split = static_cast<size_t>(v6 - load.ranges.begin());
     for (bool v4 : {true, false}) {
       std::string set = nft_feed_set(load.name, v4);
-      b.flush_set(set);
-      b.elements(set, v4 ? load.ranges.first(split) : load.ranges.subspan(split));
+      if (load.removed)
+        b.elements(set, family(*load.removed, v4), false);
+      else
+        b.flush_set(set);
+      b.elements(set, family(load.ranges, v4));
     }
   }
   for (std::string_view chain : kNftFeedChains)

@@ -23,6 +23,9 @@ std::string nft_feed_set(std::string_view feed, bool v4);
 struct NftFeedLoad {
   std::string name;
   std::span<const AddressRange> ranges;  // both families, as merge_prefixes() sorts them
+  // Set: the sets are not flushed; these ranges are deleted and `ranges` (only what is new)
+  // added. A replace that changes a tenth of a list then costs a tenth of a load.
+  std::optional<std::span<const AddressRange>> removed;
 };
 
 struct NftFeedPlan {
@@ -33,7 +36,8 @@ struct NftFeedPlan {
 
 // NEWTABLE and the two chains (created if missing), the sets of every feed, the chains'
 // rules flushed and written again for `feeds`, removed feeds' sets deleted, and for each load
-// its sets flushed and filled. With `genid` the kernel refuses it if the ruleset moved on.
+// its sets flushed and filled (or its removed ranges deleted and its new ones added). With `genid`
+// the kernel refuses it if the ruleset moved on.
 NftBatch build_feed_batch(std::string_view table, const NftFeedPlan& plan, uint32_t first_seq,
                           std::optional<uint32_t> genid);
 

@@ -74,9 +74,9 @@ TEST(NftFeed, OneTransactionFlushesAndFills) {
                          "deleting set feed_old4",
                          "deleting set feed_old6",
                          "flushing set feed_drop4",
-                         "elements of set feed_drop4",
+                         "adding elements of set feed_drop4",
                          "flushing set feed_drop6",
-                         "elements of set feed_drop6",
+                         "adding elements of set feed_drop6",
                          "rule \"ip saddr @feed_drop4 drop\" in chain feed_input",
                          "rule \"ip6 saddr @feed_drop6 drop\" in chain feed_input",
                          "rule \"ip saddr @feed_zz4 drop\" in chain feed_input",
@@ -114,6 +114,27 @@ TEST(NftFeed, SetsAreIntervalsWithoutTimeoutAndRulesDrop) {
       EXPECT_NE(std::string(text).find("lookup reg 1 set feed_drop"), std::string::npos) << text;
       EXPECT_NE(std::string(text).find("immediate reg 0 drop"), std::string::npos) << text;
     }
+  }
+}
+
+TEST(NftFeed, ADeltaDeletesTheOldRangesAndAddsTheNewWithoutAFlush) {
+  auto gone = ranges({"198.51.100.0/25"});
+  auto added = ranges({"203.0.113.0/24", "2001:db8:1::/48"});
+  NftFeedPlan plan{{"drop"}, {{"drop", added, gone}}, {}};
+  NftBatch b = build_feed_batch("rampart", plan, 1, std::nullopt);
+  Parsed p = parse(b);
+  std::vector<std::string> steps(p.steps.begin() + 7, p.steps.end() - 4);
+  EXPECT_EQ(steps, (std::vector<std::string>{"deleting elements of set feed_drop4",
+                                             "adding elements of set feed_drop4",
+                                             "adding elements of set feed_drop6"}));
+  for (const NftMessage& m : b.messages) {
+    if (m.type != NFT_MSG_DELSETELEM) continue;
+    NftSetPtr s(nftnl_set_alloc());
+    ASSERT_EQ(nftnl_set_elems_nlmsg_parse(
+                  reinterpret_cast<const nlmsghdr*>(b.bytes.data() + m.offset), s.get()),
+              0);
+    EXPECT_EQ(nftnl_set_get_str(s.get(), NFTNL_SET_NAME), std::string("feed_drop4"));
+    EXPECT_FALSE(m.flags & NLM_F_CREATE);
   }
 }
 
