@@ -1,6 +1,7 @@
 // Blocklist feeds end to end: rampartd watches a list file and replaces its sets in the real
 // kernel, in a private network namespace per test.
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -231,6 +232,22 @@ TEST_F(FeedTest, AReplaceOfAChangedSetFallsBackToTheWholeList) {
   ASSERT_TRUE(wait_until([&] { return loads() == 2; })) << daemon.log();
   EXPECT_EQ(set("feed_drop4"),
             (std::vector<std::string>{"192.0.2.0/24", "203.0.113.0-203.0.113.191"}));
+}
+
+// The download unit's directory appears with its first download, possibly after rampartd
+// started: it is watched as soon as it is there.
+TEST_F(FeedTest, AListDirectoryThatAppearsLaterIsWatched) {
+  std::string dir = daemon.dir().file("later");
+  ASSERT_EQ(daemon.start(daemon.rampart_section("<blocklist><name>drop</name><file>" + dir +
+                                                "/drop.txt</file></blocklist>")),
+            "");
+  ASSERT_TRUE(wait_until([&] {
+    return daemon.log().find("trying again every 10 s") != std::string::npos;
+  })) << daemon.log();
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  daemon.dir().write("later/drop.txt", "198.51.100.0/24\n");
+  ASSERT_TRUE(wait_until([&] { return loads() == 1; }, std::chrono::seconds(30))) << daemon.log();
+  EXPECT_EQ(set("feed_drop4"), std::vector<std::string>{"198.51.100.0/24"});
 }
 
 TEST_F(FeedTest, AMalformedFileIsRefusedAndTheOldListStays) {

@@ -102,13 +102,8 @@ void DaemonFeeds::configure(const Config& config, const std::vector<Address>& ho
         removed_.push_back(name);
     }
   }
-  std::vector<std::string> files;
-  for (const Feed& f : feeds_) files.push_back(f.config.file);
-  std::vector<std::pair<size_t, Error>> errors;
-  watch_.reset();
-  watch_ = FeedWatch::open(
-      event_, files, [this](size_t i) { load({i}); }, errors);
-  for (const auto& [i, e] : errors) log_error("blocklist {}: {}", feeds_[i].config.name, e.message);
+  unwatched_.clear();
+  watch();
   std::vector<size_t> all;
   for (size_t i = 0; i < feeds_.size(); ++i) all.push_back(i);
   load(all);
