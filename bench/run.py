@@ -62,7 +62,7 @@ RULESET = """table inet {table} {{
 
 # Each measurement uses its own third hextet, so no two runs share an address.
 RANGES = {"rampart": 0x10, "nft_f": 0x20, "fork": 0x30, "fail2ban": 0x40, "lat_idle": 0x50,
-          "lat_load": 0x51, "lat_bg": 0x52}
+          "lat_load": 0x51, "lat_bg": 0x52, "scrape": 0x60}
 
 
 def address(rng, i):
@@ -144,8 +144,9 @@ def proc_cpu_s(pid):
 class Daemon:
     """rampartd in a namespace, with its log on tmpfs and READY timed by a notify socket."""
 
-    def __init__(self, build, ns, work, tag):
+    def __init__(self, build, ns, work, tag, bus=None):
         self.build, self.ns, self.dir = build, ns, os.path.join(work, tag)
+        self.bus = bus  # a PrivateBus's address, or None: no D-Bus API
         os.makedirs(self.dir, exist_ok=True)
         self.conf = os.path.join(self.dir, "rampart.conf")
         with open(self.conf, "w") as f:
@@ -163,7 +164,8 @@ class Daemon:
         notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         notify.bind(notify_path)
         env = dict(os.environ, NOTIFY_SOCKET=notify_path,
-                   DBUS_SYSTEM_BUS_ADDRESS="unix:path=" + os.path.join(self.dir, "no-bus"))
+                   DBUS_SYSTEM_BUS_ADDRESS=self.bus or "unix:path=" + os.path.join(self.dir,
+                                                                                   "no-bus"))
         for k in ("JOURNAL_STREAM", "LISTEN_FDS", "LISTEN_PID"):
             env.pop(k, None)
         logf = open(self.log, "ab")
@@ -427,6 +429,87 @@ def run_latency(build, work, samples, load_rate):
     return out
 
 
+def schedstat_ns(pid):
+    with open("/proc/%d/schedstat" % pid) as f:
+        return int(f.read().split()[0])
+
+
+class PrivateBus:
+    """A dbus-daemon of type system on a socket of our own, everything allowed (the policy is not
+    what is measured); stopped by the pid it printed."""
+
+    def __init__(self, work):
+        d = os.path.join(work, "bus")
+        os.makedirs(d, exist_ok=True)
+        self.socket = os.path.join(d, "bus.sock")
+        conf = os.path.join(d, "bus.conf")
+        with open(conf, "w") as f:
+            f.write('<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration '
+                    '1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n'
+                    "<busconfig><type>system</type><listen>unix:path=%s</listen>"
+                    "<auth>EXTERNAL</auth><policy context=\"default\"><allow user=\"*\"/>"
+                    "<allow own=\"*\"/><allow send_type=\"method_call\"/>"
+                    "<allow send_type=\"signal\"/><allow send_type=\"method_return\"/>"
+                    "<allow send_type=\"error\"/><allow receive_type=\"method_call\"/>"
+                    "<allow receive_type=\"signal\"/><allow receive_type=\"method_return\"/>"
+                    "<allow receive_type=\"error\"/></policy></busconfig>\n" % self.socket)
+        r = subprocess.run(["dbus-daemon", "--config-file=" + conf, "--fork", "--print-pid"],
+                           capture_output=True, text=True, check=True)
+        self.pid = int(r.stdout.split()[0])
+        self.address = "unix:path=" + self.socket
+
+    def stop(self):
+        if self.pid:
+            os.kill(self.pid, signal.SIGTERM)
+            self.pid = None
+
+
+def run_scrape(build, work, n, scrapes):
+    """A metrics scrape with N active blocks: GetMetrics over D-Bus (rampartctl metrics, as
+    rampart-metrics@.service runs it), timed end to end and in rampartd's CPU, against what
+    a peer's exporter does, `nft list set` of the same set."""
+    bus = PrivateBus(work)
+    ns = Netns("scrape")
+    d = Daemon(build, ns, work, "scrape", bus=bus.address)
+    try:
+        d.start()
+        # Every block is also a Blocked signal on this bus: the flood is setup, not measured.
+        r = subprocess.run(ns.cmd([tool(build, "feed"), d.socket, str(n), hex(RANGES["scrape"]),
+                                   str(d.pid), d.log, str(n)]), capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError("feed failed: " + r.stderr)
+        env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=bus.address)
+        ctl = [os.path.join(build, "rampartctl"), "metrics"]
+        before = d.stats()
+        walls, text = [], ""
+        # On-CPU nanoseconds of rampartd's one thread: clock ticks are too coarse for this.
+        cpu0 = schedstat_ns(d.pid)
+        for _ in range(scrapes):
+            t0 = time.monotonic()
+            text = subprocess.run(ctl, env=env, capture_output=True, text=True, check=True).stdout
+            walls.append(time.monotonic() - t0)
+        cpu = (schedstat_ns(d.pid) - cpu0) / scrapes / 1e9
+        after = d.stats()
+        active = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                     if line.startswith("rampart_blocks_active{"))
+        t0 = time.monotonic()
+        listed = ns.run(["nft", "list", "set", "inet", TABLE, "blocked6"], capture_output=True,
+                        timeout=600)
+        nft_s = time.monotonic() - t0
+        walls.sort()
+        return {"n": n, "scrapes": scrapes, "bytes": len(text), "active_in_scrape": int(active),
+                "wall_ms_median": 1e3 * walls[len(walls) // 2], "wall_ms_max": 1e3 * walls[-1],
+                "daemon_cpu_ms": 1e3 * cpu, "nft_list_set_s": nft_s,
+                "nft_list_set_ok": listed.returncode == 0,
+                # A scrape that asked the kernel would show in these; they must not move.
+                "nft_batches_moved": after.get("nft_batches", 0) - before.get("nft_batches", 0)}
+    finally:
+        d.stop()
+        d.remove_log()
+        ns.delete()
+        bus.stop()
+
+
 def run_restart(build, ns, d, n, timeout):
     """Stops the daemon that holds N blocks and starts another on the same kernel state."""
     d.stop()
@@ -594,6 +677,15 @@ def report(res):
                          % (label, fmt_rate(b["items_per_cpu_s"]), per))
     if "feeds" in res:
         lines.extend(feeds.report_rows(res["feeds"], fmt_n))
+    sc = res.get("scrape")
+    if sc:
+        lines.append("| metrics scrape with %s active blocks (GetMetrics via `rampartctl metrics`, "
+                     "median of %d; no set dump) | %.1f ms end to end, rampartd CPU %.2f ms, "
+                     "%d bytes; scrape shows %d active | a peer's exporter, `nft list set` of "
+                     "the same set: %.2f s = **%.0f×** the scrape | |"
+                     % (fmt_n(sc["n"]), sc["scrapes"], sc["wall_ms_median"], sc["daemon_cpu_ms"],
+                        sc["bytes"], sc["active_in_scrape"], sc["nft_list_set_s"],
+                        sc["nft_list_set_s"] * 1e3 / max(sc["wall_ms_median"], 1e-3)))
     lines.append("")
     lines.append("Targets met: %d of %d." % (sum(targets), len(targets)))
     return "\n".join(lines), sum(targets), len(targets)
@@ -652,6 +744,8 @@ def main():
         keep = None
 
         res["feeds"] = feeds.run_feeds(build, work, quick, Netns, Daemon, feed_config, log)
+        log("metrics scrape with %d active blocks" % top)
+        res["scrape"] = run_scrape(build, work, top, 5 if quick else 21)
 
         log("fork per block, %d sample" % sample)
         res["fork"] = run_fork(sample)
