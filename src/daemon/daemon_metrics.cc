@@ -49,13 +49,13 @@ void Daemon::Impl::collect_core(MetricSet& m) const {
             alerts_rejected, {}, "alerts_rejected");
   m.counter("rampart_responses_total", "Active responses whose conditions an alert met.",
             c.responses, {}, "responses");
-  for (auto [event, n] : {std::pair{"blocked", c.blocked},
-                          {"refreshed", c.refreshed},
-                          {"expired", c.expired},
-                          {"unblocked", c.unblocked},
-                          {"skipped", c.skipped},
-                          {"refused", c.refused}})
-    m.counter("rampart_blocks_total", kBlockEvents, n, {{"event", event}}, event);
+  for (auto [what, n] : {std::pair{"blocked", c.blocked},
+                         {"refreshed", c.refreshed},
+                         {"expired", c.expired},
+                         {"unblocked", c.unblocked},
+                         {"skipped", c.skipped},
+                         {"refused", c.refused}})
+    m.counter("rampart_blocks_total", kBlockEvents, n, {{"event", what}}, what);
   for (CommandKind kind :
        {CommandKind::Firewall, CommandKind::Firewalld, CommandKind::HostsDeny, CommandKind::Exec})
     if (const Backend* b = enforcer_.backend(kind))  // a zero for every backend in use

@@ -117,10 +117,10 @@ void FirewalldBackend::Impl::zone_rules(uint64_t gen, std::string path, std::vec
         log_notice("firewalld: adding the permanent rule '{}' to zone {}", rule, zone);
         call(
             path.c_str(), kConfigZoneIface, "addRichRule",
-            [this, gen, path, todo](sd_bus_message*, const sd_bus_error* e) mutable {
+            [this, gen, path, todo](sd_bus_message*, const sd_bus_error* added) mutable {
               if (gen != generation) return;
-              if (e && !firewalld_already_enabled(error_text(e)))
-                return setup_failed("addRichRule (permanent)", error_text(e));
+              if (added && !firewalld_already_enabled(error_text(added)))
+                return setup_failed("addRichRule (permanent)", error_text(added));
               zone_rules(gen, std::move(path), std::move(todo), true);
             },
             "s", rule.c_str());
