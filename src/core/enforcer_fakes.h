@@ -1,4 +1,5 @@
-// Plain fakes for the enforcer's seams (clock, backend, event sink), shared by unit tests.
+// Plain fakes for the enforcer's seams (clock, backend, event sink) and a sample alert, shared
+// by unit tests.
 #pragma once
 
 #include <algorithm>
@@ -11,6 +12,17 @@
 #include "core/clock.h"
 #include "core/events.h"
 namespace rampart::fakes {
+
+// An sshd brute-force alert (rule 5712) from `ip` at `level`.
+inline Alert alert(const char* ip, int level = 10) {
+  Alert a;
+  a.level = level;
+  a.rule_id = 5712;
+  a.srcip = ip;
+  a.address = Address::parse_host(ip);
+  a.description = "sshd brute force";
+  return a;
+}
 
 class FakeClock final : public Clock {
  public:

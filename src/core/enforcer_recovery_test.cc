@@ -10,6 +10,7 @@
 namespace rampart {
 namespace {
 
+using fakes::alert;
 using fakes::FakeBackend;
 using fakes::FakeClock;
 using fakes::RecordingSink;
@@ -32,16 +33,6 @@ std::shared_ptr<const Config> config() {
                         "t.conf");
   EXPECT_TRUE(c) << (c ? "" : c.error().message);
   return std::make_shared<Config>(std::move(*c));
-}
-
-Alert alert(const char* ip, int level = 10) {
-  Alert a;
-  a.level = level;
-  a.rule_id = 5712;
-  a.srcip = ip;
-  a.address = Address::parse_host(ip);
-  a.description = "sshd brute force";
-  return a;
 }
 
 struct Fixture : ::testing::Test {
