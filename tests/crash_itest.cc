@@ -25,16 +25,10 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-const std::string kDrop = R"(
-  <command><name>firewall-drop</name><executable>firewall-drop</executable>
-    <expect>srcip</expect><timeout_allowed>yes</timeout_allowed></command>
-  <active-response><command>firewall-drop</command><location>local</location><level>10</level>
-    <timeout>3600</timeout></active-response>)";
 const std::string kJournal = "<journal><match>SYSLOG_IDENTIFIER=ossec</match></journal>";
 
 pid_t g_journald = -1;
 std::string g_setup_error;
-PrivateBus* g_bus = nullptr;
 
 size_t flood_size() {
   return getenv("RAMPART_SANITIZED") ? 20000 : 100000;
@@ -125,16 +119,15 @@ std::vector<BusBlock> bus_blocks(std::string* ret_error) {
   }
 }
 
-class CrashTest : public ::testing::Test {
+class CrashTest : public RampartBusTest {
  protected:
   static void SetUpTestSuite() {
     if (geteuid() != 0) return;
     g_setup_error = enter_private_journal(&g_journald);
-    g_bus = new PrivateBus;
+    RampartBusTest::SetUpTestSuite();
   }
   static void TearDownTestSuite() {
-    delete g_bus;
-    g_bus = nullptr;
+    RampartBusTest::TearDownTestSuite();
     if (g_journald > 0) {
       kill(g_journald, SIGTERM);
       waitpid(g_journald, nullptr, 0);
@@ -143,12 +136,12 @@ class CrashTest : public ::testing::Test {
   void SetUp() override {
     RAMPART_REQUIRE_ROOT();
     ASSERT_EQ(g_setup_error, "");
-    ASSERT_TRUE(g_bus && g_bus->ok()) << "dbus-daemon did not start";
-    ASSERT_EQ(enter_new_netns(), "");
+    RampartBusTest::SetUp();
   }
 
   std::string start() {
-    return daemon.start(kDrop + daemon.rampart_section(kJournal), {}, {g_bus->env()});
+    return RampartBusTest::start(kDropCommand + drop_binding(3600) +
+                                 daemon.rampart_section(kJournal));
   }
   std::string cursor() {
     std::ifstream in(daemon.state_dir() + "/journal.cursor");
@@ -161,8 +154,6 @@ class CrashTest : public ::testing::Test {
         run("nft list set inet " + daemon.table() + " blocked6 2>/dev/null | grep -c 2001:db8");
     return std::strtoull(out.c_str(), nullptr, 10);
   }
-
-  DaemonProcess daemon;
 };
 
 TEST_F(CrashTest, KillDuringAJournalFloodLosesNothingAndKeepsDeadlines) {

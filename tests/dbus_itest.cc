@@ -22,12 +22,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kDrop = R"(
-  <command><name>firewall-drop</name><executable>firewall-drop</executable>
-    <expect>srcip</expect><timeout_allowed>yes</timeout_allowed></command>
-  <active-response><command>firewall-drop</command><location>local</location>
-    <level>10</level><timeout>600</timeout></active-response>)";
-
 const std::string kNobody = "setpriv --reuid=nobody --regid=nogroup --clear-groups ";
 
 std::string source_root() {
@@ -70,8 +64,6 @@ std::string bus_policy() {
   <include>{}/dbus/org.rampart1.conf</include>)",
                      source_root());
 }
-
-PrivateBus* g_bus = nullptr;
 
 struct Output {
   std::string out, err;
@@ -241,34 +233,12 @@ const sd_bus_vtable FakePolkit::kVtable[] = {
     SD_BUS_VTABLE_END,
 };
 
-class DbusTest : public ::testing::Test {
+class DbusTest : public RampartBusTest {
  protected:
-  static void SetUpTestSuite() {
-    if (geteuid() == 0) g_bus = new PrivateBus(bus_policy());
-  }
-  static void TearDownTestSuite() {
-    delete g_bus;
-    g_bus = nullptr;
-  }
-  void SetUp() override {
-    RAMPART_REQUIRE_ROOT();
-    ASSERT_TRUE(g_bus && g_bus->ok()) << "dbus-daemon did not start";
-    ASSERT_EQ(enter_new_netns(), "");
-  }
-  std::string start(const std::string& body = kDrop, std::vector<std::string> args = {}) {
-    return daemon.start(body, std::move(args), {g_bus->env()});
-  }
-  std::vector<SetElement> set(const std::string& name) {
-    auto s = list_set(daemon.table(), name);
-    return s ? *s : std::vector<SetElement>{};
-  }
+  static void SetUpTestSuite() { start_bus(bus_policy()); }
   bool in_set(const std::string& name, const std::string& address) {
-    for (const auto& e : set(name))
-      if (e.address == address) return true;
-    return false;
+    return find(name, address).has_value();
   }
-
-  DaemonProcess daemon;
 };
 
 TEST_F(DbusTest, TreeIntrospectionAndProperties) {
@@ -688,7 +658,7 @@ TEST_F(DbusTest, DaemonRunsWithoutABusAndRefusesATakenName) {
   }
   ASSERT_EQ(start(), "");
   DaemonProcess second("rampart2");
-  std::string r = second.start(kDrop, {}, {g_bus->env()});
+  std::string r = second.start(kDrop, {}, {bus().env()});
   EXPECT_NE(r, "");
   EXPECT_NE(r.find("org.rampart1 is already owned"), std::string::npos) << r;
   EXPECT_EQ(ctl("status").status, 0);

@@ -27,8 +27,6 @@ std::string drop(int timeout_s = 600, const std::string& executable = "firewall-
                      executable, timeout_s);
 }
 
-PrivateBus* g_bus = nullptr;
-
 std::string busctl(const std::string& args) {
   return run("busctl --system " + args + " 2>&1");
 }
@@ -95,25 +93,17 @@ class Firewalld {
   pid_t pid_ = -1;
 };
 
-class FirewalldTest : public ::testing::Test {
+class FirewalldTest : public RampartBusTest {
  protected:
-  static void SetUpTestSuite() {
-    if (geteuid() == 0) g_bus = new PrivateBus;  // allows everything: not about policy
-  }
-  static void TearDownTestSuite() {
-    delete g_bus;
-    g_bus = nullptr;
-  }
   void SetUp() override {
     RAMPART_REQUIRE_ROOT();
     if (run("command -v firewalld").empty())
       GTEST_FAIL() << "firewalld is not installed (scripts/deps firewalld)";
-    ASSERT_TRUE(g_bus && g_bus->ok()) << "dbus-daemon did not start";
-    ASSERT_EQ(enter_new_netns(), "");
+    RampartBusTest::SetUp();
   }
 
   std::string start_rampart(const std::string& body, const std::string& extra) {
-    return daemon.start(body + daemon.rampart_section(extra), {}, {g_bus->env()});
+    return start(body + daemon.rampart_section(extra));
   }
   std::vector<std::string> rules() { return strv(firewalld_call(".zone getRichRules s public")); }
   bool has_rule(const std::string& address) {
@@ -132,7 +122,6 @@ class FirewalldTest : public ::testing::Test {
   }
 
   Firewalld firewalld;
-  DaemonProcess daemon;
 };
 
 const std::string kFirewalld = "<firewall_backend>firewalld</firewall_backend>";

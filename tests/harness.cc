@@ -1,5 +1,7 @@
 #include "harness.h"
 
+#include <fmt/format.h>
+
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
@@ -240,6 +242,66 @@ std::optional<uint64_t> DaemonProcess::stat(const std::string& name) {
   size_t at = text.find(" " + name + "=", line);
   if (at == std::string::npos) return std::nullopt;
   return std::stoull(text.substr(at + name.size() + 2));
+}
+
+const std::string kDropCommand = R"(
+  <command><name>firewall-drop</name><executable>firewall-drop</executable>
+    <expect>srcip</expect><timeout_allowed>yes</timeout_allowed></command>)";
+
+std::string drop_binding(int timeout, int level) {
+  return fmt::format(
+      "<active-response><command>firewall-drop</command><location>local</location>"
+      "<level>{}</level><timeout>{}</timeout></active-response>",
+      level, timeout);
+}
+
+const std::string kDrop = kDropCommand + drop_binding(600);
+
+void RampartTest::SetUp() {
+  RAMPART_REQUIRE_ROOT();
+  ASSERT_EQ(enter_new_netns(), "");
+}
+
+std::vector<SetElement> RampartTest::set(const std::string& name) {
+  auto s = list_set(daemon.table(), name);
+  return s ? *s : std::vector<SetElement>{};
+}
+
+std::optional<SetElement> RampartTest::find(const std::string& set_name,
+                                            const std::string& address) {
+  for (const auto& e : set(set_name))
+    if (e.address == address) return e;
+  return std::nullopt;
+}
+
+bool RampartTest::appears(const std::string& set_name, const std::string& address,
+                          std::chrono::milliseconds timeout) {
+  return wait_until([&] { return find(set_name, address).has_value(); }, timeout);
+}
+
+bool RampartTest::log_has(const std::string& text) const {
+  return daemon.log().find(text) != std::string::npos;
+}
+
+PrivateBus* RampartBusTest::bus_ = nullptr;
+
+void RampartBusTest::start_bus(const std::string& policy) {
+  if (geteuid() == 0) bus_ = new PrivateBus(policy);
+}
+
+void RampartBusTest::TearDownTestSuite() {
+  delete bus_;
+  bus_ = nullptr;
+}
+
+void RampartBusTest::SetUp() {
+  RAMPART_REQUIRE_ROOT();
+  ASSERT_TRUE(bus_ && bus_->ok()) << "dbus-daemon did not start";
+  RampartTest::SetUp();
+}
+
+std::string RampartBusTest::start(const std::string& body, std::vector<std::string> args) {
+  return daemon.start(body, std::move(args), {bus_->env()});
 }
 
 std::string wazuh_alert(const std::string& srcip, int level, const std::string& rule,

@@ -91,6 +91,44 @@ class DaemonProcess {
   pid_t pid_ = -1;
 };
 
+// The firewall-drop command, and one binding of it: alerts from `level` up block for `timeout`
+// seconds. kDrop is both, at level 10 for 600 s: the configuration most tests run with.
+extern const std::string kDropCommand;
+std::string drop_binding(int timeout, int level = 10);
+extern const std::string kDrop;
+
+// The fixture of the integration tests: root, and a fresh network namespace per test, so that
+// nothing reaches the host's ruleset; `daemon` is this test's rampartd, and set(), find() and
+// appears() read its sets from the kernel with the nft tool.
+class RampartTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  std::vector<SetElement> set(const std::string& name);
+  std::optional<SetElement> find(const std::string& set_name, const std::string& address);
+  // Waits until `address` is in the set; the timeout only stops a hung test.
+  bool appears(const std::string& set_name, const std::string& address,
+               std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  bool log_has(const std::string& text) const;
+
+  DaemonProcess daemon;
+};
+
+// The same with a private system bus for the whole suite (allow-all unless the suite starts
+// its own with start_bus(policy) in SetUpTestSuite); start() hands its address to rampartd.
+class RampartBusTest : public RampartTest {
+ protected:
+  static void SetUpTestSuite() { start_bus(PrivateBus::kAllowAll); }
+  static void TearDownTestSuite();
+  static void start_bus(const std::string& policy);
+  static PrivateBus& bus() { return *bus_; }
+
+  void SetUp() override;
+  std::string start(const std::string& body = kDrop, std::vector<std::string> args = {});
+
+ private:
+  static PrivateBus* bus_;
+};
+
 // A Wazuh alerts.json line for `srcip`.
 std::string wazuh_alert(
     const std::string& srcip, int level = 10, const std::string& rule = "5712",

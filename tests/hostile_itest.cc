@@ -20,12 +20,6 @@
 namespace rampart::test {
 namespace {
 
-const std::string kDrop = R"(
-  <command><name>firewall-drop</name><executable>firewall-drop</executable>
-    <expect>srcip</expect><timeout_allowed>yes</timeout_allowed></command>
-  <active-response><command>firewall-drop</command><location>local</location><level>10</level>
-    <timeout>600</timeout></active-response>)";
-
 // Total bytes of the flood: 1 GiB (40% junk, 40% huge lines, 20% valid alerts), about 20 s on a
 // busy 2-core machine. RAMPART_HOSTILE_MIB makes it smaller (the ASan run uses 256).
 size_t flood_bytes() {
@@ -68,14 +62,7 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
-class HostileTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    RAMPART_REQUIRE_ROOT();
-    ASSERT_EQ(enter_new_netns(), "");
-  }
-  DaemonProcess daemon;
-};
+class HostileTest : public RampartTest {};
 
 TEST_F(HostileTest, FloodKeepsMemoryBoundedAndTheLoopServing) {
   ASSERT_EQ(daemon.start(kDrop), "");
@@ -153,7 +140,9 @@ TEST_F(HostileTest, FloodKeepsMemoryBoundedAndTheLoopServing) {
       "{} KiB (+{} KiB); {} of {} stats requests answered during the flood\n",
       total >> 20, secs, double(total >> 20) / secs, valid.load(), steady, peak, peak - steady,
       answered, asked / 2);
-  if (!sanitized()) EXPECT_LT(peak - steady, 64u * 1024) << "RSS grew by more than 64 MiB";
+  if (!sanitized()) {
+    EXPECT_LT(peak - steady, 64u * 1024) << "RSS grew by more than 64 MiB";
+  }
   EXPECT_EQ(answered, asked / 2) << "the loop stopped serving during the flood";
   EXPECT_GT(daemon.stat("alerts_rejected").value_or(0), 1000u) << "rejected lines are counted";
   // Still alive and still blocking.

@@ -18,16 +18,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const std::string kDrop = R"(
-  <command><name>firewall-drop</name><executable>firewall-drop</executable>
-    <expect>srcip</expect><timeout_allowed>yes</timeout_allowed></command>
-  <active-response><command>firewall-drop</command><location>local</location><level>10</level>
-    <timeout>600</timeout></active-response>)";
-
 constexpr const char* kInvalidArgs = "org.freedesktop.DBus.Error.InvalidArgs";
 const std::string kMiB(1 << 20, 'x');
-
-PrivateBus* g_bus = nullptr;
 
 // What a method call answered: an error name and message, or "" for a method return.
 struct Reply {
@@ -63,28 +55,16 @@ Reply call_s(const char* method, const std::string& s) {
   return call(method, [&](sd_bus_message* m) { return sd_bus_message_append(m, "s", s.c_str()); });
 }
 
-class OversizedTest : public ::testing::Test {
+class OversizedTest : public RampartBusTest {
  protected:
-  static void SetUpTestSuite() {
-    if (geteuid() == 0) g_bus = new PrivateBus;
-  }
-  static void TearDownTestSuite() {
-    delete g_bus;
-    g_bus = nullptr;
-  }
   void SetUp() override {
-    RAMPART_REQUIRE_ROOT();
-    ASSERT_TRUE(g_bus && g_bus->ok()) << "dbus-daemon did not start";
-    ASSERT_EQ(enter_new_netns(), "");
-    ASSERT_EQ(daemon.start(kDrop, {}, {g_bus->env()}), "");
+    RampartBusTest::SetUp();
+    if (HasFatalFailure() || IsSkipped()) return;
+    ASSERT_EQ(start(), "");
   }
 
-  bool in_kernel(const std::string& set, const std::string& address) {
-    auto s = list_set(daemon.table(), set);
-    if (!s) return false;
-    for (const auto& e : *s)
-      if (e.address == address) return true;
-    return false;
+  bool in_kernel(const std::string& set_name, const std::string& address) {
+    return find(set_name, address).has_value();
   }
   // The daemon still answers and still blocks.
   void expect_serving(const std::string& address) {
@@ -95,8 +75,6 @@ class OversizedTest : public ::testing::Test {
     EXPECT_TRUE(in_kernel("blocked4", address));
     EXPECT_TRUE(daemon.running());
   }
-
-  DaemonProcess daemon;
 };
 
 TEST_F(OversizedTest, MegabyteStringsInEveryMethodAreRefused) {
