@@ -21,7 +21,6 @@ KNOWN = {
     "src/nft/nft_backend.cc": "restart",
     "src/nft/nft_backend.cc:transact": "restart",
     "src/exec/exec_backend.cc:ExecBackend::apply": "sandbox",
-    "src/exec/exec_process.cc:ExecProcess::spawn": "sandbox",
 }
 
 # Between ")" and "{" of a function definition.
@@ -97,7 +96,11 @@ def functions(text):
     return found
 
 
+SEEN = set()
+
+
 def report(errors, known, key, message):
+    SEEN.add(key)
     if key in KNOWN:
         known.append(f"known ({KNOWN[key]} is on it): {message}")
     else:
@@ -125,6 +128,8 @@ def main():
                     report(errors, known, f"{rel}:{fn}",
                            f"{rel}:{first}: {fn}() is {length} lines (at most "
                            f"{MAX_FUNCTION_LINES}); give its steps functions of their own")
+    for key in sorted(set(KNOWN) - SEEN):
+        errors.append(f"{key}: within the limits now; remove it from KNOWN in {__file__}")
     for k in known:
         print(k)
     for e in errors:
