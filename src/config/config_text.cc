@@ -3,13 +3,6 @@
 
 namespace rampart::config_internal {
 
-std::string_view trim(std::string_view s) {
-  constexpr std::string_view kSpace = " \t\r\n";
-  size_t first = s.find_first_not_of(kSpace);
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(kSpace) - first + 1);
-}
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (char& c : out)

@@ -7,10 +7,10 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text.h"
 #include "config/config.h"
 namespace rampart::config_internal {
 
-std::string_view trim(std::string_view s);
 std::string lower(std::string_view s);
 // The non-empty pieces of `s` between any of the characters in `separators`.
 std::vector<std::string_view> split(std::string_view s, std::string_view separators);

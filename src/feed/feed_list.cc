@@ -3,15 +3,10 @@
 
 #include <charconv>
 
+#include "base/text.h"
+
 namespace rampart {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
 
 // Why `token` is not an address or prefix, in words that point at the fix.
 std::string bad_entry(std::string_view token) {

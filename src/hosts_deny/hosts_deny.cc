@@ -12,18 +12,12 @@
 
 #include "base/fd.h"
 #include "base/log.h"
+#include "base/text.h"
 #include "core/enforcer.h"
 #include "state/state_store.h"
 namespace rampart {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
-}
 
 Result<std::string> read_all(int fd) {
   std::string out;
