@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "base/error.h"
 #include "base/handles_bus.h"
 #include "bus/bus_names.h"
 #include "ctl/rampartctl_http.h"
@@ -26,7 +27,7 @@ constexpr int kRequestTimeoutMs = 10000;
 std::optional<std::string> fetch_metrics(std::string* why) {
   sd_bus* raw = nullptr;
   if (int r = sd_bus_open_system(&raw); r < 0) {
-    *why = std::string("cannot connect to the system bus: ") + strerror(-r);
+    *why = std::string("cannot connect to the system bus: ") + errno_text(r);
     return std::nullopt;
   }
   BusPtr bus(raw);
@@ -46,7 +47,7 @@ std::optional<std::string> fetch_metrics(std::string* why) {
                                "org.freedesktop.DBus.Error.NameHasNoOwner"))
       *why = std::string("rampartd is not running (nobody owns ") + kBusName + ")";
     else
-      *why = error.message ? error.message : strerror(-r);
+      *why = error.message ? error.message : errno_text(r);
     sd_bus_error_free(&error);
     return std::nullopt;
   }

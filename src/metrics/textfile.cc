@@ -18,7 +18,7 @@ std::string directory_of(const std::string& path) {
 // The one failure an admin meets on first use: the sandbox, not the permissions.
 Error explain(int code, const std::string& what, const std::string& path) {
   std::string message =
-      fmt::format("metrics textfile: cannot {} {}: {}", what, path, strerror(code));
+      fmt::format("metrics textfile: cannot {} {}: {}", what, path, errno_text(code));
   if (code == EROFS)
     message += fmt::format(
         "; rampart.service's ProtectSystem=strict lets rampartd write only its own directories "
