@@ -80,6 +80,23 @@ struct Blocklist {
   std::string where;  // "file:line" of the <blocklist>
 };
 
+// <rampart><fleet>: orders to and from other nodes through NATS JetStream. Absent (enabled ==
+// false): rampart acts on this node only, as it always did.
+struct FleetSettings {
+  bool enabled = false;
+  std::vector<std::string> servers;  // "nats://host:port" (tls:// too), tried in order
+  std::string credentials;           // a NATS .creds file, or "user:password" in a file
+  std::string tls_ca, tls_cert, tls_key;
+  // The fleet's name: the prefix of its subjects and of its stream ("rampart.order.all",
+  // stream RAMPART_ORDERS), so two fleets can share one NATS account.
+  std::string name = "rampart";
+  uint32_t outbox_max = 100000;        // orders kept on disk while NATS is unreachable
+  uint32_t retention_sec = 7 * 86400;  // how long the stream keeps orders (new streams)
+  uint32_t replicas = 3;               // the stream's replicas (new streams)
+  std::string file;                    // where <fleet> was read, for messages
+  int line = 0;
+};
+
 struct Settings {
   std::vector<std::string> sockets{"/run/rampart/alerts.sock"};
   std::string state_directory = "/var/lib/rampart";
@@ -110,6 +127,7 @@ struct Settings {
   // Each block's timeout is spread by up to this share, so a flood does not expire at once.
   uint32_t timeout_jitter_percent = 0;
   std::vector<Blocklist> blocklists;
+  FleetSettings fleet;
 };
 
 // node_exporter's textfile directory in Debian's prometheus-node-exporter (root:root 0755, so

@@ -59,7 +59,8 @@ BlockView Enforcer::view(const BlockKey& key, const Block& block) const {
                    block.rule_id,
                    table_.reason(block.reason),
                    std::string(b ? b->name() : to_string(block.kind)),
-                   ports_text(scopes_[scope_of(key.command)])};
+                   ports_text(scopes_[scope_of(key.command)]),
+                   origin_names_[block.origin]};
 }
 
 void Enforcer::on_alert(const Alert& alert, std::vector<std::pair<std::string, Address>>* fired) {
@@ -111,6 +112,8 @@ bool Enforcer::respond(const Alert& alert, const Response& r, uint64_t now, uint
   BlockKey key{r.address, command_id(cmd.name)};
   std::optional<uint32_t> timeout =
       offence(config_->responses[r.response], cmd, key, r.timeout_sec);
+  if (r.where.remote()) send_orders(r, cmd, alert, timeout);
+  if (!r.where.here) return true;  // an order has gone out
   Event e{.address = &r.address,
           .command = cmd.name,
           .reason = alert.description,
@@ -121,47 +124,12 @@ bool Enforcer::respond(const Alert& alert, const Response& r, uint64_t now, uint
           .timeout_sec = timeout,
           .alert_address = r.address == *alert.address ? nullptr : &*alert.address,
           .narrowed = r.narrowed};
-  Backend* b = backend(cmd.kind);
-  if (!b) {
-    ++counters_.backend_failures;
-    e.type = EventType::BackendFailure;
-    e.backend = to_string(cmd.kind);
-    e.detail = "no backend for this command in this daemon";
-    events_.emit(e);
-    return false;
-  }
-  e.backend = b->name();
   uint64_t expiry =
       timeout ? now + jittered_us(uint64_t(*timeout) * 1000000,
                                   config_->settings.timeout_jitter_percent, r.address, now)
               : 0;
-  switch (table_.upsert(key, expiry, alert.rule_id.value_or(0), reason, cmd.kind)) {
-    case Upsert::Added:
-      ++counters_.blocked;
-      e.type = EventType::Blocked;
-      break;
-    case Upsert::Extended:
-      ++counters_.refreshed;
-      e.type = EventType::Refreshed;
-      break;
-    case Upsert::Unchanged:
-      return true;
-    case Upsert::Refused: {
-      ++counters_.refused;
-      std::string why = fmt::format("max_blocks ({}) reached", table_.max_blocks());
-      e.type = EventType::Refused;
-      e.detail = why;
-      events_.emit(e);
-      return false;
-    }
-  }
-  e.expiry_realtime_us = clock_.to_realtime(expiry);
-  events_.emit(e);
-  if (cmd.kind == CommandKind::Exec)
-    sync_exec(key, alert.rule_id.value_or(0), &alert);
-  else
-    sync(cmd.kind, r.address, alert.rule_id.value_or(0), scope_of(key.command));
-  return true;
+  auto u = upsert_block(key, cmd.kind, expiry, alert.rule_id.value_or(0), reason, 0, &alert, e);
+  return u && *u != Upsert::Refused;
 }
 
 void Enforcer::sync_exec(const BlockKey& key, uint32_t rule_id, const Alert* alert) {
@@ -282,7 +250,8 @@ void Enforcer::emit_unblocked(const BlockKey& key, const Block& block, UnblockWh
 }
 
 Outcome<BlockView> Enforcer::block(const Address& address, uint64_t timeout_usec,
-                                   std::string_view reason, std::optional<uint32_t> caller_uid) {
+                                   std::string_view reason, std::optional<uint32_t> caller_uid,
+                                   std::string_view origin) {
   const Settings& s = config_->settings;
   Event refused{.type = EventType::Refused,
                 .address = &address,
@@ -321,7 +290,8 @@ Outcome<BlockView> Enforcer::block(const Address& address, uint64_t timeout_usec
   uint64_t now = clock_.monotonic_us();
   uint64_t expiry = timeout_usec ? now + timeout_usec : 0;
   BlockKey key{address, command_id(kManual)};
-  Upsert u = table_.upsert(key, expiry, 0, table_.intern(reason), CommandKind::Firewall);
+  Upsert u = table_.upsert(key, expiry, 0, table_.intern(reason), CommandKind::Firewall,
+                           origin_id(origin));
   if (u == Upsert::Refused)
     return refuse(Refusal::TooMany, fmt::format("max_blocks ({}) reached", table_.max_blocks()));
   if (u != Upsert::Unchanged) {
@@ -333,6 +303,7 @@ Outcome<BlockView> Enforcer::block(const Address& address, uint64_t timeout_usec
             .command = kManual,
             .backend = b->name(),
             .reason = reason,
+            .origin = origin,
             .timeout_sec = timeout_sec,
             .expiry_realtime_us = clock_.to_realtime(expiry),
             .caller_uid = caller_uid};

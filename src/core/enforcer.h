@@ -19,6 +19,7 @@
 #include "core/engine.h"
 #include "core/events.h"
 #include "core/outcome.h"
+#include "core/order.h"
 #include "table/block_snapshot.h"
 #include "table/block_table.h"
 #include "table/pending_index.h"
@@ -35,6 +36,22 @@ struct EnforcerCounters {
   uint64_t refused = 0;    // max_blocks
   uint64_t backend_failures = 0;
   uint64_t commits = 0;  // batches handed to backends
+};
+
+// What became of an order from another node.
+enum class OrderOutcome : uint8_t {
+  Applied,         // blocked, extended, revoked or flushed
+  Unchanged,       // already blocked at least that long (a replay)
+  Expired,         // its deadline had passed: never applied
+  UnknownCommand,  // this node has no <command> of that name
+  Skipped,         // this node's allowlist or never-block rules, or a missing field
+  Refused,         // max_blocks, a prefix too wide, no backend for the command
+  NotBlocked,      // a revocation of something this node does not hold
+};
+std::string_view to_string(OrderOutcome outcome);
+struct OrderResult {
+  OrderOutcome outcome = OrderOutcome::Applied;
+  std::string detail;
 };
 
 // An element found in a backend at start (the kernel keeps blocks across restarts).
@@ -75,12 +92,19 @@ class Enforcer {
   void restore_offence(std::string_view command, const Address& address, uint32_t count,
                        uint64_t last_sec);
 
+  // Where responses for other nodes go (null: no fleet; they are dropped).
+  void set_order_sink(OrderSink* sink) { orders_ = sink; }
+  // An order from another node, applied exactly as a local decision would be: this node's
+  // <command> of that name, allowlist, never-block rules and backends (enforcer_orders.cc).
+  OrderResult apply_order(const Order& order);
+
   // The alert path. Returns the (command, address) responses that fired.
   void on_alert(const Alert& alert, std::vector<std::pair<std::string, Address>>* fired = nullptr);
 
   // Manual block through the firewall backend. `address` may be a prefix.
+  // `origin`: the node whose order it is ("" = this one).
   Outcome<BlockView> block(const Address& address, uint64_t timeout_usec, std::string_view reason,
-                           std::optional<uint32_t> caller_uid);
+                           std::optional<uint32_t> caller_uid, std::string_view origin = {});
   // Revokes every block of `address` (exact host or prefix); Refusal::NotBlocked when none.
   Outcome<void> unblock(const Address& address, std::optional<uint32_t> caller_uid);
   // Revokes everything; returns how many blocks there were.
@@ -129,6 +153,15 @@ class Enforcer {
   std::optional<uint32_t> offence(const ActiveResponse& ar, const Command& cmd, const BlockKey& key,
                                   std::optional<uint32_t> timeout);
   bool respond(const Alert& alert, const Response& response, uint64_t now, uint32_t reason);
+  uint16_t origin_id(std::string_view name);
+  // Puts one block into the table and queues its backend change, emitting `e` (whose type,
+  // backend and expiry are filled in here). nullopt when no backend runs `kind`.
+  std::optional<Upsert> upsert_block(const BlockKey& key, CommandKind kind, uint64_t expiry,
+                                     uint32_t rule_id, uint32_t reason, uint16_t origin,
+                                     const Alert* alert, Event& e);
+  // Orders for the other nodes a response goes to.
+  void send_orders(const Response& response, const Command& command, const Alert& alert,
+                   std::optional<uint32_t> timeout_sec);
   BlockView view(const BlockKey& key, const Block& block) const;
   // Queues the backend change that makes `address` match the table for `kind`: an add with the
   // longest remaining timeout of its blocks of that kind, or a delete when none is left.
@@ -159,6 +192,9 @@ class Enforcer {
   mutable std::vector<std::vector<ServicePort>> scopes_{{}};
   mutable std::vector<uint16_t> command_scopes_;  // by CommandId; UINT16_MAX: not looked up yet
   std::unordered_map<std::string, CommandId> command_ids_;
+  std::vector<std::string> origin_names_{""};
+  std::unordered_map<std::string, uint16_t> origin_ids_{{"", 0}};
+  OrderSink* orders_ = nullptr;
   std::array<Pending, 4> pending_;
   size_t pending_count_ = 0;
   Decision decision_;  // reused across alerts

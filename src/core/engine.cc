@@ -66,16 +66,15 @@ std::optional<std::string> Engine::filter_mismatch(const ActiveResponse& ar, con
 }
 
 std::optional<std::string> Engine::location_mismatch(const ActiveResponse& ar,
-                                                     const Alert& alert) const {
+                                                     const Alert& alert,
+                                                     Destinations& where) const {
   const Settings& s = config_.settings;
-  if (ar.locations & kLocationAll) return std::nullopt;
-  if ((ar.locations & kLocationLocal) && (alert.agent_id.empty() || alert.agent_id == s.agent_id))
-    return std::nullopt;
-  if ((ar.locations & kLocationServer) && s.server) return std::nullopt;
-  if ((ar.locations & kLocationDefinedAgent) && ar.agent_id == s.agent_id) return std::nullopt;
-  return fmt::format("location does not apply to this node (agent {}{}; alert from agent {})",
+  where = destinations_for(ar, alert, s);
+  if (!where.none()) return std::nullopt;
+  return fmt::format("location does not apply to this node (agent {}{}; alert from agent {}{})",
                      s.agent_id, s.server ? ", server" : "",
-                     alert.agent_id.empty() ? "(none)" : alert.agent_id);
+                     alert.agent_id.empty() ? "(none)" : alert.agent_id,
+                     s.fleet.enabled ? "" : "; no <fleet> reaches other nodes");
 }
 
 const Address* Engine::host_address(const Address& a) const {
@@ -103,47 +102,46 @@ Address Engine::block_target(const Address& a, std::string& why) const {
   return a;
 }
 
+std::optional<Skip> Engine::check(const Command& cmd, const Alert& alert) const {
+  if (cmd.expect_user && alert.user.empty()) return Skip{0, SkipReason::MissingUser, {}};
+  if (cmd.expect_filename && alert.filename.empty())
+    return Skip{0, SkipReason::MissingFilename, {}};
+  // Every response is keyed by an address, so one without a usable srcip cannot act.
+  if (!alert.address) return Skip{0, SkipReason::MissingSrcip, alert.srcip};
+  if (const Address* p = config_.allowlist.match(*alert.address))
+    return Skip{0, SkipReason::Allowlisted, p->str()};
+  if (auto why = never_block_reason(*alert.address, config_.settings.allow_link_local))
+    return Skip{0, SkipReason::NeverBlock, std::string(*why)};
+  if (const Address* own = host_address(*alert.address))
+    return Skip{0, SkipReason::NeverBlock, "address of this host " + own->str()};
+  return std::nullopt;
+}
+
 void Engine::decide(const Alert& alert, Decision& out) const {
   out.clear();
   if (alert.level <= 0) return;
   std::string groups_lower = uses_groups_ ? lower(alert.groups) : std::string();
+  Destinations where;
   for (size_t i = 0; i < config_.responses.size(); ++i) {
     const ActiveResponse& ar = config_.responses[i];
-    if (filter_mismatch(ar, alert, groups_lower) || location_mismatch(ar, alert)) continue;
+    if (filter_mismatch(ar, alert, groups_lower) || location_mismatch(ar, alert, where)) continue;
     const Command& cmd = config_.commands[ar.command];
-    if (cmd.expect_user && alert.user.empty()) {
-      out.skips.push_back({i, SkipReason::MissingUser, {}});
-      continue;
-    }
-    if (cmd.expect_filename && alert.filename.empty()) {
-      out.skips.push_back({i, SkipReason::MissingFilename, {}});
-      continue;
-    }
-    // Every response is keyed by an address, so one without a usable srcip cannot act.
-    if (!alert.address) {
-      out.skips.push_back({i, SkipReason::MissingSrcip, alert.srcip});
-      continue;
-    }
-    if (const Address* p = config_.allowlist.match(*alert.address)) {
-      out.skips.push_back({i, SkipReason::Allowlisted, p->str()});
-      continue;
-    }
-    if (auto why = never_block_reason(*alert.address, config_.settings.allow_link_local)) {
-      out.skips.push_back({i, SkipReason::NeverBlock, std::string(*why)});
-      continue;
-    }
-    if (const Address* own = host_address(*alert.address)) {
-      out.skips.push_back({i, SkipReason::NeverBlock, "address of this host " + own->str()});
+    if (auto skip = check(cmd, alert)) {
+      skip->response = i;
+      out.skips.push_back(std::move(*skip));
       continue;
     }
     auto same = std::find_if(out.responses.begin(), out.responses.end(),
                              [&](const Response& r) { return r.command == ar.command; });
     if (same == out.responses.end()) {
-      Response r{i, ar.command, *alert.address, ar.timeout_sec, {}};
+      Response r{i, ar.command, *alert.address, ar.timeout_sec, {}, std::move(where)};
       // Prefix blocks are for the firewall; scripts and hosts.deny get the address.
       if (cmd.kind == CommandKind::Firewall) r.address = block_target(*alert.address, r.narrowed);
       out.responses.push_back(std::move(r));
-    } else if (longer(ar.timeout_sec, same->timeout_sec)) {
+      continue;
+    }
+    same->where.merge(where);
+    if (longer(ar.timeout_sec, same->timeout_sec)) {
       same->response = i;
       same->timeout_sec = ar.timeout_sec;
     }
@@ -161,6 +159,7 @@ std::string Engine::explain(const Alert& alert) const {
   Decision decision;
   decide(alert, decision);
   std::string groups_lower = lower(alert.groups);
+  Destinations destinations;
   for (size_t i = 0; i < config_.responses.size(); ++i) {
     const ActiveResponse& ar = config_.responses[i];
     const Command& cmd = config_.commands[ar.command];
@@ -168,14 +167,15 @@ std::string Engine::explain(const Alert& alert) const {
     std::string verdict;
     if (auto why = filter_mismatch(ar, alert, groups_lower)) {
       verdict = "no match: " + *why;
-    } else if (auto loc = location_mismatch(ar, alert)) {
+    } else if (auto loc = location_mismatch(ar, alert, destinations)) {
       verdict = "no match: " + *loc;
     } else if (auto r = std::find_if(decision.responses.begin(), decision.responses.end(),
                                      [&](const Response& x) { return x.response == i; });
                r != decision.responses.end()) {
-      verdict = fmt::format("RESPONDS: {} {} {}", cmd.name, r->address.str(),
+      verdict = fmt::format("RESPONDS: {} {} {} on {}", cmd.name, r->address.str(),
                             r->timeout_sec ? fmt::format("for {}s", *r->timeout_sec)
-                                           : std::string("with no timeout"));
+                                           : std::string("with no timeout"),
+                            r->where.describe());
     } else if (auto s = std::find_if(decision.skips.begin(), decision.skips.end(),
                                      [&](const Skip& x) { return x.response == i; });
                s != decision.skips.end()) {

@@ -10,6 +10,7 @@
 
 #include "alert/alert.h"
 #include "config/config.h"
+#include "core/destination.h"
 namespace rampart {
 
 // An active-response that fires for the alert's address.
@@ -20,6 +21,7 @@ struct Response {
   std::optional<uint32_t> timeout_sec;  // nullopt: no timeout
   // Why the prefix was narrowed back to the alert's own address ("" when it was not).
   std::string narrowed;
+  Destinations where;  // this node, and orders to others with a fleet
 };
 
 // An active-response whose filters matched but which must not act, and why.
@@ -55,6 +57,11 @@ class Engine {
   // the same command fire, the longest timeout wins.
   void decide(const Alert& alert, Decision& out) const;
 
+  // Why a response of `command` to `alert` must not act here (allowlist, never-block rules,
+  // this host's addresses, a field the command expects), or nullopt. Orders from other nodes
+  // go through the same checks.
+  std::optional<Skip> check(const Command& command, const Alert& alert) const;
+
   // What would happen and why, binding by binding, for ExplainAlert and rampartd --explain.
   std::string explain(const Alert& alert) const;
 
@@ -71,7 +78,9 @@ class Engine {
   // nullopt when the filters (level, rules_id, rules_group) match; otherwise which one failed.
   std::optional<std::string> filter_mismatch(const ActiveResponse& ar, const Alert& alert,
                                              const std::string& groups_lower) const;
-  std::optional<std::string> location_mismatch(const ActiveResponse& ar, const Alert& alert) const;
+  // nullopt with the destinations in `where` when the binding reaches some node.
+  std::optional<std::string> location_mismatch(const ActiveResponse& ar, const Alert& alert,
+                                               Destinations& where) const;
 
   const Config& config_;
   const std::vector<Address>* host_ = nullptr;

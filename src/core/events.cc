@@ -21,6 +21,14 @@ std::string_view to_string(EventType type) {
       return "backend-failure";
     case EventType::Restored:
       return "restored";
+    case EventType::OrderSent:
+      return "order-sent";
+    case EventType::OrderReceived:
+      return "order-received";
+    case EventType::OrderApplied:
+      return "order-applied";
+    case EventType::OrderRefused:
+      return "order-refused";
   }
   return "unknown";
 }
@@ -55,6 +63,8 @@ std::string_view to_string(Refusal why) {
       return "too-many";
     case Refusal::NotBlocked:
       return "not-blocked";
+    case Refusal::NoFleet:
+      return "no-fleet";
   }
   return "unknown";
 }

@@ -18,7 +18,14 @@ enum class EventType : uint8_t {
   Refused,         // max_blocks reached, or a manual block was refused
   BackendFailure,  // the backend could not apply a change
   Restored,        // blocks found in the kernel at start (count)
+  // A fleet's orders (see core/order.h): one record per order at the sender once JetStream
+  // has stored it, and one at each receiver with what became of it.
+  OrderSent,      // stored by JetStream for its target
+  OrderReceived,  // received and nothing to do: a replay, expired, superseded by a revocation
+  OrderApplied,   // received and applied here
+  OrderRefused,   // received and refused: malformed, unknown command, this node's rules
 };
+inline constexpr size_t kEventTypes = static_cast<size_t>(EventType::OrderRefused) + 1;
 std::string_view to_string(EventType type);
 
 // Why an Unblocked event happened.
@@ -40,6 +47,9 @@ struct Event {
   UnblockWhy unblock_why = UnblockWhy::Revoked;  // Unblocked: `detail` as a value
   std::string_view alert_id;
   std::string_view agent_id;
+  std::string_view origin;    // the fleet node whose order this was; empty: this node decided
+  std::string_view order_id;  // Order* events
+  std::string_view target;    // Order* events: "all", "servers", "agent:005"
   uint32_t rule_id = 0;
   int level = 0;
   std::optional<uint32_t> timeout_sec;

@@ -20,6 +20,7 @@ struct BlockView {
   std::string reason;
   std::string backend;
   std::string scope;  // the command's <ports> ("tcp/22,udp/51820"); "" = all traffic
+  std::string origin;  // the fleet node that ordered it; "" = this node decided
 };
 
 enum class Refusal : uint8_t {

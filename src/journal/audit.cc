@@ -29,6 +29,14 @@ std::string_view message_id(EventType type) {
       return audit_id::kBackendFailure;
     case EventType::Restored:
       return audit_id::kRestored;
+    case EventType::OrderSent:
+      return audit_id::kOrderSent;
+    case EventType::OrderReceived:
+      return audit_id::kOrderReceived;
+    case EventType::OrderApplied:
+      return audit_id::kOrderApplied;
+    case EventType::OrderRefused:
+      return audit_id::kOrderRefused;
   }
   return audit_id::kSummary;
 }
@@ -41,6 +49,32 @@ void header(JournalRecord& r, std::string_view id, LogLevel level, std::string_v
       .add("SYSLOG_IDENTIFIER", "rampartd");
 }
 
+std::string origin_text(const Event& e) {
+  return e.origin.empty() ? std::string() : fmt::format(" ordered by {}", e.origin);
+}
+
+// "order sent: block 203.0.113.9 with firewall-drop to agent:005 (order 000-17-1, rule 5712)"
+EventText order_text(const Event& e, const std::string& addr) {
+  std::string what = e.command.empty() ? std::string(e.detail.empty() ? "order" : "")
+                                       : fmt::format("{} with {}", addr, e.command);
+  switch (e.type) {
+    case EventType::OrderSent:
+      return {LogLevel::Info, fmt::format("order sent to {}: {} (order {}, rule {})", e.target,
+                                          what, e.order_id, e.rule_id)};
+    case EventType::OrderReceived:
+      return {LogLevel::Info, fmt::format("order received from {}: {} (order {}): {}", e.origin,
+                                          what, e.order_id, e.detail)};
+    case EventType::OrderApplied:
+      return {LogLevel::Info,
+              fmt::format("order applied from {}: {} (order {}){}{}", e.origin, what, e.order_id,
+                          e.detail.empty() ? "" : ": ", e.detail)};
+    default:
+      return {LogLevel::Warning, fmt::format("order refused from {}: {} (order {}): {}",
+                                             e.origin.empty() ? "?" : e.origin, what,
+                                             e.order_id.empty() ? "?" : e.order_id, e.detail)};
+  }
+}
+
 }  // namespace
 
 EventText event_text(const Event& e) {
@@ -51,9 +85,9 @@ EventText event_text(const Event& e) {
     case EventType::Blocked:
     case EventType::Refreshed:
       return {LogLevel::Info,
-              fmt::format("{} {} with {} {} (rule {}, level {}, {}){}{}{}{}{}", to_string(e.type),
+              fmt::format("{} {} with {} {} (rule {}, level {}, {}){}{}{}{}{}{}", to_string(e.type),
                           addr, e.command, format_timeout(e.timeout_sec), e.rule_id, e.level,
-                          e.backend, who, e.reason.empty() ? "" : ": ", e.reason,
+                          e.backend, who, origin_text(e), e.reason.empty() ? "" : ": ", e.reason,
                           e.narrowed.empty() ? "" : "; ", e.narrowed)};
     case EventType::Expired:
       return {LogLevel::Info, fmt::format("expired {} ({}, {})", addr, e.command, e.backend)};
@@ -71,6 +105,11 @@ EventText event_text(const Event& e) {
                                            e.backend, addr, e.command, e.detail)};
     case EventType::Restored:
       return {LogLevel::Info, fmt::format("restored {} active blocks from {}", e.count, e.backend)};
+    case EventType::OrderSent:
+    case EventType::OrderReceived:
+    case EventType::OrderApplied:
+    case EventType::OrderRefused:
+      return order_text(e, addr);
   }
   return {LogLevel::Info, std::string(to_string(e.type))};
 }
@@ -103,6 +142,9 @@ void event_record(const Event& e, std::string_view message, LogLevel level, Jour
     r.add("RAMPART_REASON", e.reason);
   }
   if (e.caller_uid) r.add("RAMPART_CALLER_UID", *e.caller_uid);
+  if (!e.origin.empty()) r.add("RAMPART_ORIGIN", e.origin);
+  if (!e.order_id.empty()) r.add("RAMPART_ORDER_ID", e.order_id);
+  if (!e.target.empty()) r.add("RAMPART_TARGET", e.target);
   if (e.type == EventType::Restored) r.add("RAMPART_COUNT", e.count);
 }
 

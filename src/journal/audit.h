@@ -80,7 +80,7 @@ class Audit final : public EventSink {
   std::unique_ptr<JournalWriter> journal_;
   JournalRecord record_;
   EventSourcePtr summary_timer_;
-  static constexpr size_t kTypes = static_cast<size_t>(EventType::Restored) + 1;
+  static constexpr size_t kTypes = kEventTypes;
   std::array<uint64_t, kTypes> dropped_{};
 };
 

@@ -20,6 +20,11 @@ inline constexpr std::string_view kConfigRejected = "272b01ae91714e22bcd260c8df3
 inline constexpr std::string_view kAlertRejected = "37a2898bba9043ac9034ac7ada3ed5cd";
 inline constexpr std::string_view kFeedLoaded = "3a51ec22b3244cb3b60fc4f26ae92286";
 inline constexpr std::string_view kFeedRefused = "b266aca9ab9341bfab8be21f7232e780";
+// A fleet's orders: sent (stored by JetStream), received with nothing to do, applied, refused.
+inline constexpr std::string_view kOrderSent = "740ac4ef5c6b49929dbeb4090ab099e6";
+inline constexpr std::string_view kOrderReceived = "8b65a0337cca47129290aaca008e94bd";
+inline constexpr std::string_view kOrderApplied = "afa9dd90d0d24b379978de3ea2eab123";
+inline constexpr std::string_view kOrderRefused = "f7ec77759f5b4b62ad589470a74d6acb";
 // Per-address records the journal could not take at once (a flood), counted per event type.
 inline constexpr std::string_view kSummary = "9c5642ead8964911b5a60c740b1adb85";
 

@@ -4,13 +4,13 @@
 namespace rampart {
 
 Upsert BlockTable::upsert(const BlockKey& key, uint64_t expiry_us, uint32_t rule_id,
-                          uint32_t reason, CommandKind kind) {
+                          uint32_t reason, CommandKind kind, uint16_t origin) {
   // Keys in ascending order (a snapshot being restored) go to the end without a tree walk.
   auto it =
       !blocks_.empty() && blocks_.rbegin()->first < key ? blocks_.end() : blocks_.lower_bound(key);
   if (it == blocks_.end() || it->first != key) {
     if (blocks_.size() >= max_blocks_) return Upsert::Refused;
-    last_ = blocks_.emplace_hint(it, key, Block{expiry_us, rule_id, reason, kind});
+    last_ = blocks_.emplace_hint(it, key, Block{expiry_us, rule_id, reason, kind, origin});
     count_in(key, last_->second);
     schedule(key, expiry_us);
     return Upsert::Added;
@@ -22,6 +22,7 @@ Upsert BlockTable::upsert(const BlockKey& key, uint64_t expiry_us, uint32_t rule
   b.expiry_us = expiry_us;
   b.rule_id = rule_id;
   b.reason = reason;
+  b.origin = origin;
   schedule(key, expiry_us);
   return Upsert::Extended;
 }

@@ -34,6 +34,7 @@ struct Block {
   uint32_t rule_id = 0;
   uint32_t reason = 0;  // id from BlockTable::intern()
   CommandKind kind = CommandKind::Firewall;
+  uint16_t origin = 0;  // the fleet node that ordered it (interned by the enforcer); 0 = this one
 };
 
 enum class Upsert : uint8_t {
@@ -55,9 +56,9 @@ class BlockTable {
   size_t max_blocks() const { return max_blocks_; }
 
   // Adds or extends. A block is never shortened: the new expiry is the later of the two, and
-  // "no timeout" outlasts any deadline. Updates rule and reason on Added/Extended.
+  // "no timeout" outlasts any deadline. Updates rule, reason and origin on Added/Extended.
   Upsert upsert(const BlockKey& key, uint64_t expiry_us, uint32_t rule_id, uint32_t reason,
-                CommandKind kind);
+                CommandKind kind, uint16_t origin = 0);
 
   std::optional<Block> remove(const BlockKey& key);
   const Block* find(const BlockKey& key) const;
