@@ -1,0 +1,290 @@
+#include "fleet/fleet.h"
+#include <fmt/format.h>
+
+#include "base/log.h"
+namespace rampart {
+namespace {
+
+// Orders handed to libnats per flush: keeps one loop turn short under a flood.
+constexpr size_t kPublishPerFlush = 8192;
+// An order without an ack after this long is sent again (same id: JetStream drops a repeat).
+constexpr uint64_t kResendAfterUs = 10 * 1000000;
+
+std::string_view feed_of(OrderTarget::Kind kind) {
+  switch (kind) {
+    case OrderTarget::Kind::All:
+      return "all";
+    case OrderTarget::Kind::Servers:
+      return "servers";
+    case OrderTarget::Kind::Agent:
+      return "agent";
+  }
+  return "all";
+}
+
+}  // namespace
+
+Fleet::Fleet(const Config& config, const Clock& clock, EventSink& events, Hooks hooks)
+    : clock_(clock),
+      events_(events),
+      hooks_(std::move(hooks)),
+      settings_(config.settings.fleet),
+      agent_id_(config.settings.agent_id),
+      node_name_(config.settings.node_name),
+      boot_us_(clock.realtime_us()) {}
+
+Fleet::~Fleet() = default;
+
+Result<std::unique_ptr<Fleet>> Fleet::open(sd_event* event, const Config& config,
+                                           const Clock& clock, EventSink& events, Hooks hooks) {
+  if (!config.settings.fleet.enabled) return nullptr;
+  std::unique_ptr<Fleet> fleet(new Fleet(config, clock, events, std::move(hooks)));
+  const Settings& s = config.settings;
+  auto box = Outbox::open(s.state_directory + "/fleet.outbox", s.fleet.outbox_max);
+  if (!box) return std::unexpected(box.error());
+  fleet->outbox_ = std::move(*box);
+  if (fleet->outbox_->size())
+    log_info("fleet: {} orders from before the restart wait to be sent", fleet->outbox_->size());
+
+  sd_event_source* src = nullptr;
+  if (int r = sd_event_add_defer(event, &src, on_flush, fleet.get()); r < 0)
+    return fail(-r, "sd_event_add_defer: {}", strerror(-r));
+  fleet->flush_source_.reset(src);
+  sd_event_source_set_priority(src, SD_EVENT_PRIORITY_IDLE);
+  sd_event_source_set_enabled(src, SD_EVENT_OFF);
+  if (int r = sd_event_add_time_relative(event, &src, CLOCK_MONOTONIC, 1000000, 100000, on_tick,
+                                         fleet.get());
+      r < 0)
+    return fail(-r, "cannot add the fleet timer: {}", strerror(-r));
+  fleet->tick_.reset(src);
+  sd_event_source_set_enabled(src, SD_EVENT_ON);
+
+  LinkOptions options{s.fleet, s.agent_id, s.node_name, s.server};
+  Fleet* self = fleet.get();
+  auto link =
+      FleetLink::open(event, std::move(options), [self](LinkEvent& e) { self->on_link(e); });
+  if (!link) return std::unexpected(link.error());
+  fleet->link_ = std::move(*link);
+  return fleet;
+}
+
+void Fleet::send(Order order) {
+  order.id = fmt::format("{}-{}-{}", agent_id_, boot_us_, ++next_id_);
+  order.origin_id = agent_id_;
+  order.origin_name = node_name_;
+  if (order.issued_us == 0) order.issued_us = clock_.realtime_us();
+  std::string subject = order_subject(settings_.name, order.target);
+  if (!outbox_->add(order.id, std::move(subject), encode_order(order))) {
+    ++counters_.dropped;
+    report(EventType::OrderRefused, order,
+           fmt::format("not sent: the outbox holds {} orders already (<outbox_max>) while NATS is "
+                       "unreachable",
+                       outbox_->max()));
+    return;
+  }
+  flush_soon();
+}
+
+void Fleet::send_everywhere(Order order) {
+  order.target = {OrderTarget::Kind::All, {}};
+  send(std::move(order));
+}
+
+void Fleet::flush_soon() {
+  sd_event_source_set_enabled(flush_source_.get(), SD_EVENT_ONESHOT);
+}
+
+int Fleet::on_flush(sd_event_source*, void* userdata) {
+  static_cast<Fleet*>(userdata)->flush();
+  return 0;
+}
+
+void Fleet::flush() {
+  // On disk first: what libnats has not confirmed survives a restart.
+  if (auto r = outbox_->sync(); !r) log_error("fleet: {}", r.error().message);
+  if (!link_->connected()) return;
+  size_t sent = outbox_->send(kPublishPerFlush, clock_.monotonic_us(), [&](const Outbox::Entry& e) {
+    auto r = link_->publish(e.subject, e.id, e.text);
+    if (!r) log_warning("fleet: {}", r.error().message);
+    return r.has_value();
+  });
+  if (sent == kPublishPerFlush && outbox_->waiting()) flush_soon();
+}
+
+int Fleet::on_tick(sd_event_source* s, uint64_t usec, void* userdata) {
+  auto* self = static_cast<Fleet*>(userdata);
+  uint64_t now = self->clock_.monotonic_us();
+  if (now > kResendAfterUs) self->outbox_->resend_older(now - kResendAfterUs);
+  if (self->outbox_->waiting()) self->flush();
+  sd_event_source_set_time(s, usec + 1000000);
+  return 0;
+}
+
+void Fleet::on_link(LinkEvent& e) {
+  switch (e.kind) {
+    case LinkEvent::Kind::Connected:
+      state_ = "connected to " + e.text;
+      log_info("fleet: connected to {}", e.text);
+      flush_soon();
+      break;
+    case LinkEvent::Kind::Disconnected:
+      state_ = "disconnected; reconnecting";
+      log_warning("fleet: disconnected from NATS; orders to send wait in {}", outbox_->path());
+      // Whatever was in flight may never be acknowledged: send it again once connected.
+      outbox_->resend_older(UINT64_MAX);
+      break;
+    case LinkEvent::Kind::Ready:
+      ready_ = true;
+      log_info("fleet: reading orders for agent {} from stream {}", agent_id_,
+               stream_name(settings_.name));
+      break;
+    case LinkEvent::Kind::Problem:
+      if (e.text != last_problem_) log_warning("fleet: {}", e.text);
+      last_problem_ = e.text;
+      break;
+    case LinkEvent::Kind::Message:
+      on_message(std::move(e.msg));
+      break;
+    case LinkEvent::Kind::Acked:
+      on_acked(e.id, true, {});
+      break;
+    case LinkEvent::Kind::PublishFailed:
+      on_acked(e.id, false, e.text);
+      break;
+  }
+}
+
+void Fleet::on_acked(const std::string& id, bool stored, std::string_view why) {
+  const Outbox::Entry* entry = outbox_->find(id);
+  if (!entry) return;  // a second ack of an order sent twice
+  Order order;
+  bool known = decoder_.decode(entry->text, order).has_value();
+  if (stored) {
+    ++counters_.sent;
+    if (known) report(EventType::OrderSent, order, {});
+    outbox_->acked(id);
+    return;
+  }
+  // A refusal by the server (no permission to publish there) will not change by sending the
+  // same order again.
+  ++counters_.send_failures;
+  order.id = id;
+  report(EventType::OrderRefused, order, fmt::format("NATS refused it: {}", why));
+  outbox_->acked(id);
+}
+
+void Fleet::committed() {
+  for (auto& msg : unacked_) FleetLink::ack(msg.get());
+  unacked_.clear();
+}
+
+std::optional<std::string> Fleet::screen(const Order& order, uint64_t sequence) {
+  if (order.op == Order::Op::Unblock) {
+    uint64_t& at = revoked_[order.address.str()];
+    at = std::max(at, sequence);
+    return std::nullopt;
+  }
+  if (order.op == Order::Op::Flush) {
+    flushed_at_ = std::max(flushed_at_, sequence);
+    return std::nullopt;
+  }
+  if (order.origin_id == agent_id_ && order.origin_name == node_name_)
+    return "sent by this node, which applied it when it decided";
+  if (sequence < flushed_at_) return "a fleet-wide flush came after it";
+  auto it = revoked_.find(order.address.str());
+  if (it != revoked_.end() && sequence < it->second)
+    return "a fleet-wide unblock of this address came after it";
+  return std::nullopt;
+}
+
+void Fleet::on_message(NatsMsgPtr msg) {
+  ++counters_.received;
+  jsMsgMetaData* meta = nullptr;
+  uint64_t sequence = 0;
+  if (natsMsg_GetMetaData(&meta, msg.get()) == NATS_OK) {
+    JsMsgMetaDataPtr owned(meta);
+    sequence = meta->Sequence.Stream;
+    backlog_ = meta->NumPending;
+    uint64_t stored_us = uint64_t(meta->Timestamp / 1000);
+    uint64_t now = clock_.realtime_us();
+    lag_us_ = now > stored_us ? now - stored_us : 0;
+  }
+  std::string_view data(natsMsg_GetData(msg.get()), size_t(natsMsg_GetDataLength(msg.get())));
+  if (auto r = decoder_.decode(data, order_); !r) {
+    ++counters_.malformed;
+    ++counters_.refused;
+    Order unknown;
+    report(EventType::OrderRefused, unknown,
+           fmt::format("{} (on {})", r.error().message, natsMsg_GetSubject(msg.get())));
+    FleetLink::refuse(msg.get());  // never delivered again
+    return;
+  }
+  if (auto why = screen(order_, sequence)) {
+    ++counters_.unchanged;
+    if (order_.origin_id != agent_id_) report(EventType::OrderReceived, order_, *why);
+    FleetLink::ack(msg.get());
+    return;
+  }
+  OrderResult result = hooks_.apply(order_);
+  switch (result.outcome) {
+    case OrderOutcome::Applied:
+      ++counters_.applied;
+      report(EventType::OrderApplied, order_, result.detail);
+      unacked_.push_back(std::move(msg));  // acknowledged once the change is in the kernel
+      hooks_.changed();
+      return;
+    case OrderOutcome::Unchanged:
+    case OrderOutcome::NotBlocked:
+      ++counters_.unchanged;
+      report(EventType::OrderReceived, order_, result.detail);
+      break;
+    case OrderOutcome::Expired:
+      ++counters_.expired;
+      report(EventType::OrderReceived, order_, "expired before it arrived; not applied");
+      break;
+    case OrderOutcome::UnknownCommand:
+    case OrderOutcome::Skipped:
+    case OrderOutcome::Refused:
+      ++counters_.refused;
+      report(EventType::OrderRefused, order_,
+             fmt::format("{}: {}", to_string(result.outcome), result.detail));
+      break;
+  }
+  FleetLink::ack(msg.get());
+}
+
+void Fleet::report(EventType type, const Order& order, std::string_view detail) {
+  std::string target = fmt::format("{}{}{}", feed_of(order.target.kind),
+                                   order.target.agent.empty() ? "" : ":", order.target.agent);
+  bool has_address = order.op != Order::Op::Flush && !order.id.empty();
+  std::string command =
+      order.op == Order::Op::Block ? order.command : std::string(to_string(order.op));
+  Event e{.type = type,
+          .address = has_address ? &order.address : nullptr,
+          .command = order.id.empty() ? std::string_view() : std::string_view(command),
+          .reason = order.reason,
+          .detail = detail,
+          .alert_id = order.alert_id,
+          .origin = order.origin_name,
+          .order_id = order.id,
+          .target = target,
+          .rule_id = order.rule_id,
+          .level = order.level,
+          .expiry_realtime_us = order.deadline_us};
+  events_.emit(e);
+}
+
+FleetStatus Fleet::status() const {
+  FleetStatus s;
+  s.connected = link_->connected();
+  s.ready = ready_ && s.connected;
+  s.state = s.connected ? state_ : (state_.starts_with("connected") ? "disconnected" : state_);
+  if (!last_problem_.empty() && !s.ready) s.state += "; " + last_problem_;
+  s.pending = outbox_->size();
+  s.lag_us = lag_us_;
+  s.backlog = backlog_;
+  s.counters = counters_;
+  return s;
+}
+
+}  // namespace rampart

@@ -1,0 +1,46 @@
+// An order on the wire: one line of JSON, at most 64 KiB, versioned. Orders arrive from the
+// network, so decoding validates every field and refuses what it cannot act on with a message
+// that says which field was wrong; it never trusts the subject an order came on either.
+//
+//   {"v":1,"id":"000-1764540000-17","op":"block","target":"agent:005",
+//    "origin":{"id":"000","name":"manager"},"command":"firewall-drop",
+//    "address":"203.0.113.9","issued":1764540000000000,"deadline":1764540600000000,
+//    "rule":5712,"level":10,"alert_id":"1764540000.17","reason":"sshd: brute force",
+//    "alert":{...Wazuh alerts.json...}}
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "core/order.h"
+namespace rampart {
+
+inline constexpr size_t kMaxOrderBytes = 64 * 1024;
+inline constexpr int kOrderVersion = 1;
+
+std::string encode_order(const Order& order);
+
+// "all", "servers", "agent:005"; and back (nullopt for anything else).
+std::string target_text(const OrderTarget& target);
+std::optional<OrderTarget> parse_target(std::string_view text);
+
+// Keeps its JSON and alert parsers between calls: a flood of orders does not allocate per
+// order beyond the Order itself.
+class OrderDecoder {
+ public:
+  OrderDecoder();
+  ~OrderDecoder();
+  OrderDecoder(const OrderDecoder&) = delete;
+  OrderDecoder& operator=(const OrderDecoder&) = delete;
+
+  // Fills `out` (reset first). EMSGSIZE for an oversized order, EINVAL for anything else.
+  Result<void> decode(std::string_view text, Order& out);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rampart

@@ -1,0 +1,166 @@
+#include "fleet/outbox.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "base/atomic_file.h"
+namespace rampart {
+namespace {
+
+// Rewrite the file once it is this big and acknowledged lines make up most of it.
+constexpr size_t kRewriteBytes = 4 << 20;
+
+Result<void> write_all(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(errno, "{}: cannot write: {}", path, strerror(errno));
+    data.remove_prefix(size_t(n));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Outbox>> Outbox::open(std::string path, size_t max) {
+  std::unique_ptr<Outbox> box(new Outbox(std::move(path), max));
+  if (auto r = box->load(); !r) return std::unexpected(r.error());
+  return box;
+}
+
+Outbox::~Outbox() {
+  if (!fd_) return;
+  if (live_bytes_ == file_bytes_ && entries_.lower_bound(unwritten_from_) == entries_.end()) return;
+  (void)rewrite();
+}
+
+std::string Outbox::line(const Entry& e) {
+  std::string out;
+  out.reserve(e.id.size() + e.subject.size() + e.text.size() + 3);
+  out += e.id;
+  out += ' ';
+  out += e.subject;
+  out += ' ';
+  out += e.text;
+  out += '\n';
+  return out;
+}
+
+Result<void> Outbox::load() {
+  std::ifstream in(path_, std::ios::binary);
+  std::string text;
+  size_t bad = 0;
+  while (in && std::getline(in, text)) {
+    size_t a = text.find(' ');
+    size_t b = a == std::string::npos ? a : text.find(' ', a + 1);
+    if (b == std::string::npos) {
+      ++bad;  // a line cut short by a crash in the middle of a write
+      continue;
+    }
+    std::string id = text.substr(0, a);
+    if (by_id_.count(id)) continue;
+    if (entries_.size() >= max_) break;
+    by_id_.emplace(id, next_);
+    Entry& e = entries_[next_++];
+    e.id = std::move(id);
+    e.subject = text.substr(a + 1, b - a - 1);
+    e.text = text.substr(b + 1);
+    live_bytes_ += text.size() + 1;
+  }
+  (void)bad;
+  // Start the file afresh with what is live: no torn line stays in it.
+  unwritten_from_ = next_;
+  return rewrite();
+}
+
+bool Outbox::add(std::string id, std::string subject, std::string text) {
+  if (entries_.size() >= max_ || by_id_.count(id)) return false;
+  by_id_.emplace(id, next_);
+  Entry& e = entries_[next_++];
+  e.id = std::move(id);
+  e.subject = std::move(subject);
+  e.text = std::move(text);
+  live_bytes_ += e.id.size() + e.subject.size() + e.text.size() + 3;
+  return true;
+}
+
+size_t Outbox::send(size_t limit, uint64_t now_us,
+                    const std::function<bool(const Entry&)>& publish) {
+  size_t sent = 0;
+  for (auto& [seq, e] : entries_) {
+    if (sent >= limit) break;
+    if (e.sent_us != 0) continue;
+    if (!publish(e)) break;
+    e.sent_us = now_us;
+    ++in_flight_;
+    ++sent;
+  }
+  return sent;
+}
+
+const Outbox::Entry* Outbox::find(std::string_view id) const {
+  auto it = by_id_.find(std::string(id));
+  if (it == by_id_.end()) return nullptr;
+  auto e = entries_.find(it->second);
+  return e == entries_.end() ? nullptr : &e->second;
+}
+
+void Outbox::acked(std::string_view id) {
+  auto it = by_id_.find(std::string(id));
+  if (it == by_id_.end()) return;
+  auto e = entries_.find(it->second);
+  if (e != entries_.end()) {
+    if (e->second.sent_us != 0) --in_flight_;
+    live_bytes_ -= e->second.id.size() + e->second.subject.size() + e->second.text.size() + 3;
+    entries_.erase(e);
+  }
+  by_id_.erase(it);
+}
+
+size_t Outbox::resend_older(uint64_t before_us) {
+  size_t n = 0;
+  for (auto& [seq, e] : entries_) {
+    if (e.sent_us == 0 || e.sent_us >= before_us) continue;
+    e.sent_us = 0;
+    --in_flight_;
+    ++n;
+  }
+  return n;
+}
+
+Result<void> Outbox::sync() {
+  if (entries_.empty() && file_bytes_ > 0) {
+    // Everything was acknowledged: the common case while NATS is up.
+    if (ftruncate(fd_.get(), 0) != 0)
+      return fail(errno, "{}: cannot truncate: {}", path_, strerror(errno));
+    file_bytes_ = 0;
+    unwritten_from_ = next_;
+    return {};
+  }
+  if (file_bytes_ > kRewriteBytes && live_bytes_ * 2 < file_bytes_) return rewrite();
+  std::string out;
+  for (auto it = entries_.lower_bound(unwritten_from_); it != entries_.end(); ++it)
+    out += line(it->second);
+  unwritten_from_ = next_;
+  if (out.empty()) return {};
+  if (auto r = write_all(fd_.get(), out, path_); !r) return r;
+  file_bytes_ += out.size();
+  return {};
+}
+
+Result<void> Outbox::rewrite() {
+  std::string out;
+  for (const auto& [seq, e] : entries_) out += line(e);
+  if (auto r = write_file_atomically(path_, out); !r) return r;
+  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0) return fail(errno, "{}: cannot open: {}", path_, strerror(errno));
+  fd_.reset(fd);
+  file_bytes_ = out.size();
+  unwritten_from_ = next_;
+  return {};
+}
+
+}  // namespace rampart
