@@ -67,9 +67,12 @@ std::string enter_private_journal(pid_t* ret_journald) {
   return "";
 }
 
-std::optional<std::vector<SetElement>> list_set(const std::string& table, const std::string& set) {
+std::optional<std::vector<SetElement>> list_set(const std::string& table, const std::string& set,
+                                                const std::string& netns) {
   int status = 0;
-  std::string text = run("nft -j list set inet " + table + " " + set + " 2>/dev/null", &status);
+  std::string prefix = netns.empty() ? "" : "ip netns exec " + netns + " ";
+  std::string text =
+      run(prefix + "nft -j list set inet " + table + " " + set + " 2>/dev/null", &status);
   if (status != 0) return std::nullopt;
   std::vector<SetElement> result;
   simdjson::dom::parser parser;
@@ -137,6 +140,10 @@ std::string DaemonProcess::start(const std::string& config_body, std::vector<std
   pid_ = fork();
   if (pid_ < 0) return std::string("fork: ") + strerror(errno);
   if (pid_ == 0) {
+    if (!netns_.empty()) {
+      int ns = open(("/run/netns/" + netns_).c_str(), O_RDONLY | O_CLOEXEC);
+      if (ns < 0 || setns(ns, CLONE_NEWNET) != 0) _exit(126);
+    }
     int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd >= 0) {
       dup2(fd, STDERR_FILENO);

@@ -46,7 +46,9 @@ struct SetElement {
 };
 // The kernel's view of inet <table> <set>, read with the nft tool; nullopt when the set (or
 // table) does not exist.
-std::optional<std::vector<SetElement>> list_set(const std::string& table, const std::string& set);
+// `netns`: a namespace made with `ip netns add` (the fleet tests' nodes); "" = this process's.
+std::optional<std::vector<SetElement>> list_set(const std::string& table, const std::string& set,
+                                                const std::string& netns = "");
 
 // A rampartd child process with its own config, socket and state directory. Its stderr goes
 // to a file the test can read (log()).
@@ -63,6 +65,8 @@ class DaemonProcess {
   // on (e.g. "--dry-run"). Returns "" or what went wrong (with the daemon's log).
   std::string start(const std::string& config_body, std::vector<std::string> args = {},
                     const std::vector<std::string>& env = {});
+  // Runs the next start() inside the network namespace `name` (made with `ip netns add`).
+  void set_netns(std::string name) { netns_ = std::move(name); }
   // Sends a signal and, for SIGTERM/SIGKILL, waits for the exit; returns the exit status.
   int stop(int sig = SIGTERM);
   void signal(int sig);
@@ -87,7 +91,7 @@ class DaemonProcess {
 
  private:
   TempDir dir_;
-  std::string table_, socket_, config_, state_, log_;
+  std::string table_, socket_, config_, state_, log_, netns_;
   pid_t pid_ = -1;
 };
 

@@ -159,6 +159,10 @@ Result<Config> parse_config(std::string_view text, std::string_view filename);
 // validate. A missing `path` is ENOENT.
 Result<Config> load_config(const std::string& path);
 
+// Where each <location> of `ar` sends its response from this node (`self`), for
+// --check-config: "defined-agent 005: an order to agent 005".
+std::string describe_destinations(const ActiveResponse& ar, const Settings& self);
+
 // Human-readable summary of resolved commands and bindings, for --check-config.
 std::string describe(const Config& config);
 

@@ -83,6 +83,37 @@ void describe_metrics(const Settings& s, const auto& line) {
 
 }  // namespace
 
+std::string describe_destinations(const ActiveResponse& ar, const Settings& self) {
+  bool fleet = self.fleet.enabled;
+  std::vector<std::string> parts;
+  if (ar.locations & kLocationAll)
+    parts.push_back(fleet ? "all: this node and an order to every node"
+                          : "all: this node (no <fleet>: no other node is reached)");
+  if (ar.locations & kLocationServer) {
+    std::string here = self.server ? "this node (a server)" : "not this node (an agent)";
+    parts.push_back(fleet ? fmt::format("server: {} and an order to the server nodes", here)
+                          : fmt::format("server: {}", here));
+  }
+  if (ar.locations & kLocationLocal)
+    parts.push_back(fleet ? fmt::format("local: this node when the alert is from agent {} or "
+                                        "names none, else an order to the agent it names",
+                                        self.agent_id)
+                          : fmt::format("local: this node when the alert is from agent {} or "
+                                        "names none, else nowhere",
+                                        self.agent_id));
+  if (ar.locations & kLocationDefinedAgent) {
+    if (ar.agent_id == self.agent_id)
+      parts.push_back(fmt::format("defined-agent {}: this node", ar.agent_id));
+    else
+      parts.push_back(
+          fleet ? fmt::format("defined-agent {}: an order to agent {}", ar.agent_id, ar.agent_id)
+                : fmt::format("defined-agent {}: nowhere (this node is agent {} "
+                              "and no <fleet> reaches the others)",
+                              ar.agent_id, self.agent_id));
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
 std::string describe(const Config& config) {
   std::string out;
   auto line = [&out](std::string_view text) {
@@ -110,6 +141,7 @@ std::string describe(const Config& config) {
       timeout += fmt::format(", repeated offenders {} min", join(r.repeated_offenders_min, ","));
     line(fmt::format("  {} at {} when {}; timeout {}  ({}:{})", c.name, location_text(r),
                      trigger_text(r), timeout, r.file, r.line));
+    line(fmt::format("    goes to {}", describe_destinations(r, config.settings)));
   }
 
   line(fmt::format("\nNever blocked ({}):", config.allowlist.prefixes().size()));
@@ -134,6 +166,20 @@ std::string describe(const Config& config) {
   line(fmt::format("  hosts.deny: {}", s.hosts_deny));
   line(fmt::format("  repeated offenders reset after {}s", s.repeated_offenders_reset_sec));
   describe_metrics(s, line);
+  const FleetSettings& f = s.fleet;
+  if (!f.enabled) {
+    line("  fleet: none (no <fleet>: responses for other nodes go nowhere)");
+  } else {
+    line(fmt::format("  fleet: {} on {}; subjects {}.order.*, {} replica(s), orders kept {}s",
+                     f.name, join(f.servers, ", "), f.name, f.replicas, f.retention_sec));
+    line(fmt::format("    credentials: {}; TLS: {}; outbox: at most {} orders",
+                     f.credentials.empty() ? "none" : f.credentials,
+                     f.tls_ca.empty() && f.tls_cert.empty()
+                         ? "no"
+                         : fmt::format("CA {}, certificate {}", f.tls_ca.empty() ? "-" : f.tls_ca,
+                                       f.tls_cert.empty() ? "-" : f.tls_cert),
+                     f.outbox_max));
+  }
   if (!s.journal.enabled) {
     line("  journal: not read");
   } else {

@@ -260,4 +260,7 @@ auto block_into(Sub T::*field, const Block<Sub>& block) {
   };
 }
 
+// <rampart><fleet>, in config_fleet.cc.
+void read_fleet(ConfigParser& p, const xmlNode* node, Settings& s);
+
 }  // namespace rampart::config_internal

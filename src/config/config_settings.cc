@@ -268,6 +268,7 @@ const Block<Settings> kSettingsBlock{
         {"block_prefix", block_into(kBlockPrefixBlock)},
         {"timeout_jitter", number_into(&Settings::timeout_jitter_percent, 0, 50, "percent")},
         {"blocklist", read_blocklist, kRepeats},
+        {"fleet", read_fleet},
     },
 };
 

@@ -66,35 +66,4 @@ Destinations destinations_for(const ActiveResponse& ar, const Alert& alert, cons
   return d;
 }
 
-std::string describe_destinations(const ActiveResponse& ar, const Settings& self) {
-  bool fleet = self.fleet.enabled;
-  std::vector<std::string> parts;
-  if (ar.locations & kLocationAll)
-    parts.push_back(fleet ? "all: this node and an order to every node"
-                          : "all: this node (no <fleet>: no other node is reached)");
-  if (ar.locations & kLocationServer) {
-    std::string here = self.server ? "this node (a server)" : "not this node (an agent)";
-    parts.push_back(fleet ? fmt::format("server: {} and an order to the server nodes", here)
-                          : fmt::format("server: {}", here));
-  }
-  if (ar.locations & kLocationLocal)
-    parts.push_back(fleet ? fmt::format("local: this node when the alert is from agent {} or "
-                                        "names none, else an order to the agent it names",
-                                        self.agent_id)
-                          : fmt::format("local: this node when the alert is from agent {} or "
-                                        "names none, else nowhere",
-                                        self.agent_id));
-  if (ar.locations & kLocationDefinedAgent) {
-    if (ar.agent_id == self.agent_id)
-      parts.push_back(fmt::format("defined-agent {}: this node", ar.agent_id));
-    else
-      parts.push_back(
-          fleet ? fmt::format("defined-agent {}: an order to agent {}", ar.agent_id, ar.agent_id)
-                : fmt::format("defined-agent {}: nowhere (this node is agent {} "
-                              "and no <fleet> reaches the others)",
-                              ar.agent_id, self.agent_id));
-  }
-  return fmt::format("{}", fmt::join(parts, "; "));
-}
-
 }  // namespace rampart

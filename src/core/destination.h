@@ -32,7 +32,4 @@ struct Destinations {
 //   all            every node, this one included
 Destinations destinations_for(const ActiveResponse& ar, const Alert& alert, const Settings& self);
 
-// The same without an alert, for --check-config: what each location of `ar` means here.
-std::string describe_destinations(const ActiveResponse& ar, const Settings& self);
-
 }  // namespace rampart

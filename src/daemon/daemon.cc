@@ -9,9 +9,9 @@ namespace rampart {
 // inputs and the bus hand work to the enforcer once its backends are there; signals and
 // timers drive the loop.
 Result<void> Daemon::Impl::setup() {
-  for (auto step :
-       {&Impl::setup_config, &Impl::setup_loop, &Impl::setup_backends, &Impl::setup_feeds,
-        &Impl::setup_inputs, &Impl::setup_bus, &Impl::setup_signals, &Impl::setup_timers})
+  for (auto step : {&Impl::setup_config, &Impl::setup_loop, &Impl::setup_backends,
+                    &Impl::setup_feeds, &Impl::setup_fleet, &Impl::setup_inputs, &Impl::setup_bus,
+                    &Impl::setup_signals, &Impl::setup_timers})
     if (auto r = (this->*step)(); !r) return r;
   return {};
 }
@@ -90,6 +90,8 @@ void Daemon::Impl::schedule_commit() {
 void Daemon::Impl::commit() {
   enforcer_.commit();
   metric_events.committed(clock.monotonic_us());
+  // The backends have the orders applied this turn: JetStream may forget them.
+  if (fleet) fleet->committed();
   // The backends have what was decided: the journal cursor may move past it.
   if (journal) journal->committed();
   arm_expiry();

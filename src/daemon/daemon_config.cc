@@ -71,6 +71,8 @@ Result<void> Daemon::Impl::reload() {
                   "<firewall_backend> and <firewalld> cannot change on reload, and "
                   "firewalld-drop needs the firewalld backend from the start; restart "
                   "rampartd");
+  } else if (auto what = fleet_change(config->settings, (*loaded)->settings)) {
+    result = fail(EINVAL, "{} cannot change on reload; restart rampartd", *what);
   } else {
     commit();  // decisions made under the old config go out first
     config = *loaded;

@@ -23,6 +23,7 @@
 #include "daemon/daemon_feeds.h"
 #include "exec/exec_backend.h"
 #include "firewalld/firewalld_backend.h"
+#include "fleet/fleet.h"
 #include "hosts_deny/hosts_deny.h"
 #include "input/socket_input.h"
 #include "journal/audit.h"
@@ -63,6 +64,9 @@ class DryRunBackend final : public Backend {
   }
 };
 
+// What differs between two configs' fleet settings that a reload cannot change, if anything.
+std::optional<std::string_view> fleet_change(const Settings& now, const Settings& next);
+
 struct Daemon::Impl final : Control {
   explicit Impl(Options o) : options(std::move(o)), enforcer_(clock, events) {
     events.add(&audit);
@@ -95,6 +99,7 @@ struct Daemon::Impl final : Control {
   std::unique_ptr<SocketInput> input;
   std::unique_ptr<BusApi> bus_api;  // null when no system bus is reachable
   std::unique_ptr<JournalInput> journal;
+  std::unique_ptr<Fleet> fleet;  // null without <fleet>
   AlertParser parser;
   Alert alert;
 
@@ -122,6 +127,7 @@ struct Daemon::Impl final : Control {
   Result<void> setup_signals();
   Result<void> setup_timers();
 
+  Result<void> setup_fleet();  // daemon_fleet.cc
   void on_line(std::string_view line);
   // Every parsed alert goes through here, whichever input it came from.
   void on_alert(const Alert& a, std::vector<std::pair<std::string, Address>>* fired = nullptr);
@@ -140,6 +146,7 @@ struct Daemon::Impl final : Control {
   Result<void> setup_textfile();
   void arm_textfile();
   void write_textfile_now();
+  void collect_fleet(MetricSet& m) const;  // daemon_fleet.cc
   void read_host_addresses_now();
 
   // Control, for the D-Bus API (daemon_control.cc).

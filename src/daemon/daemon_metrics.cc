@@ -108,6 +108,7 @@ void Daemon::Impl::collect_backends(MetricSet& m) const {
               f.stale, {}, "firewalld_stale");
   }
   if (exec) collect_exec(m);
+  if (fleet) collect_fleet(m);
   if (hosts_deny)
     m.counter("rampart_hosts_deny_rewrites_total", "Times hosts.deny was rewritten.",
               hosts_deny->rewrites(), {}, "hosts_deny_rewrites");

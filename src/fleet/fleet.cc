@@ -141,6 +141,7 @@ void Fleet::on_link(LinkEvent& e) {
     case LinkEvent::Kind::Problem:
       if (e.text != last_problem_) log_warning("fleet: {}", e.text);
       last_problem_ = e.text;
+      refuse_forbidden(e.text);
       break;
     case LinkEvent::Kind::Message:
       on_message(std::move(e.msg));
@@ -171,6 +172,23 @@ void Fleet::on_acked(const std::string& id, bool stored, std::string_view why) {
   order.id = id;
   report(EventType::OrderRefused, order, fmt::format("NATS refused it: {}", why));
   outbox_->acked(id);
+}
+
+// nats-server answers a publish it does not allow with an error for the connection, not for
+// the message, and JetStream never acknowledges it: the orders in flight for that subject
+// would be sent again forever. They are refused instead (an agent with agent permissions
+// may not order other nodes).
+void Fleet::refuse_forbidden(std::string_view problem) {
+  constexpr std::string_view kMarker = "Permissions Violation for Publish to \"";
+  size_t at = problem.find(kMarker);
+  if (at == std::string_view::npos) return;
+  std::string_view subject = problem.substr(at + kMarker.size());
+  subject = subject.substr(0, subject.find('"'));
+  std::vector<std::string> ids;
+  outbox_->for_each([&](const Outbox::Entry& e) {
+    if (e.sent_us != 0 && e.subject == subject) ids.push_back(e.id);
+  });
+  for (const std::string& id : ids) on_acked(id, false, "no permission to publish there");
 }
 
 void Fleet::committed() {
@@ -230,9 +248,11 @@ void Fleet::on_message(NatsMsgPtr msg) {
     case OrderOutcome::Applied:
       ++counters_.applied;
       report(EventType::OrderApplied, order_, result.detail);
-      unacked_.push_back(std::move(msg));  // acknowledged once the change is in the kernel
-      hooks_.changed();
-      return;
+      if (hooks_.commit_pending()) {
+        unacked_.push_back(std::move(msg));  // acknowledged once the change is in the kernel
+        return;
+      }
+      break;
     case OrderOutcome::Unchanged:
     case OrderOutcome::NotBlocked:
       ++counters_.unchanged;

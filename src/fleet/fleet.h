@@ -55,7 +55,8 @@ class Fleet final : public OrderSink {
  public:
   struct Hooks {
     std::function<OrderResult(const Order&)> apply;  // the enforcer's apply_order
-    std::function<void()> changed;                   // a change waits for the commit
+    // Schedules the commit of this turn's changes; false when there is none to make.
+    std::function<bool()> commit_pending;
   };
 
   // Null when the config has no <fleet>.
@@ -82,6 +83,7 @@ class Fleet final : public OrderSink {
   std::optional<std::string> screen(const Order& order, uint64_t sequence);
   void report(EventType type, const Order& order, std::string_view detail);
   void on_acked(const std::string& id, bool stored, std::string_view why);
+  void refuse_forbidden(std::string_view problem);
   void flush_soon();
   void flush();
   static int on_flush(sd_event_source*, void* userdata);

@@ -1,4 +1,6 @@
 #include "fleet/fleet_link.h"
+#include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 
 #include <array>
@@ -190,6 +192,19 @@ Result<void> FleetLink::start(sd_event* event, Handler handler) {
     return fail(-r, "cannot watch the fleet's eventfd: {}", strerror(-r));
   s.source.reset(src);
 
+  // libnats starts its threads from here (and they start others): none of them may take the
+  // signals the loop handles through signalfd (SIGTERM, SIGHUP, SIGUSR1), whatever the order
+  // in which the daemon sets itself up.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  auto r = start_nats();
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  return r;
+}
+
+Result<void> FleetLink::start_nats() {
+  Shared& s = *shared_;
   if (auto r = check(nats_Open(-1), "libnats"); !r) return r;
   natsOptions* o = nullptr;
   if (auto r = check(natsOptions_Create(&o), "NATS options"); !r) return r;

@@ -75,6 +75,7 @@ class FleetLink {
   struct Shared;
   explicit FleetLink(LinkOptions options);
   Result<void> start(sd_event* event, Handler handler);
+  Result<void> start_nats();
   void setup_loop();
   Result<void> setup();
   Result<void> ensure_stream(jsCtx* js);

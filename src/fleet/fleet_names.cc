@@ -60,10 +60,4 @@ std::string inbox_prefix(std::string_view fleet, std::string_view agent_id) {
   return fmt::format("_INBOX_{}_{}", fleet, agent_id);
 }
 
-bool valid_fleet_name(std::string_view name) {
-  return !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
-
 }  // namespace rampart

@@ -25,7 +25,4 @@ std::string durable_name(std::string_view fleet, std::string_view agent_id, Feed
 std::string deliver_subject(std::string_view fleet, std::string_view agent_id, Feed feed);
 std::string inbox_prefix(std::string_view fleet, std::string_view agent_id);
 
-// A fleet name is a subject token and part of a stream name: 1 to 32 of a-z, 0-9, '_', '-'.
-bool valid_fleet_name(std::string_view name);
-
 }  // namespace rampart

@@ -39,6 +39,9 @@ class Outbox {
   // Calls `publish` for up to `limit` entries waiting to be sent, oldest first, and marks
   // those it accepted (returned true) as sent at `now_us`. Stops at the first refusal.
   size_t send(size_t limit, uint64_t now_us, const std::function<bool(const Entry&)>& publish);
+  void for_each(const std::function<void(const Entry&)>& fn) const {
+    for (const auto& [seq, e] : entries_) fn(e);
+  }
   // The entry with `id`, or null.
   const Entry* find(std::string_view id) const;
   // JetStream stored it: forget it.
