@@ -24,6 +24,7 @@ import tempfile
 import time
 
 import feeds
+import fleet_bench
 
 TABLE = "rampart"
 COMMENT = "firewall-drop:5712"
@@ -647,6 +648,8 @@ def report(res):
                                          mark(ok_noreinsert) if rs["ready_s"] is not None
                                          else "not measured"))
 
+    fleet_rows(res, lines, targets)
+
     mi = res["micro"]
     names = [("BM_WazuhJson", "parse Wazuh alerts.json"), ("BM_OssecJson", "parse OSSEC alerts.json"),
              ("BM_SyslogDefault", "parse syslog default"),
@@ -689,6 +692,35 @@ def report(res):
     lines.append("")
     lines.append("Targets met: %d of %d." % (sum(targets), len(targets)))
     return "\n".join(lines), sum(targets), len(targets)
+
+
+def fleet_rows(res, lines, targets):
+    fl = res.get("fleet")
+    if not fl:
+        return
+    for name, what in (("idle", "idle"), ("load", "at %d alerts/s" % fl["load"]["load_rate"])):
+        r = fl[name]
+        if r["p99_ms"] is None:
+            lines.append("| fleet fan-out, alert on the manager → element in the kernel of %d "
+                         "agents, %s | none of %d arrived | | |" % (fl["agents"], what, r["samples"]))
+            targets.append(False)
+            continue
+        ok = r["p99_ms"] <= 50 if name == "idle" else None
+        if ok is not None:
+            targets.append(ok)
+        lines.append("| fleet fan-out, alert on the manager → element in the kernel of %d agents, "
+                     "%s (%d samples) | p50 %.1f ms, p99 %.1f ms, max %.1f ms | | %s |"
+                     % (fl["agents"], what, r["measured"], r["p50_ms"], r["p99_ms"], r["max_ms"],
+                        "p99 ≤ 50 ms: %s" % mark(ok) if ok is not None else ""))
+    s = fl["sustained"]
+    rate = s["orders_per_s"]
+    ok = rate is not None and rate >= 20000
+    targets.append(ok)
+    lines.append("| fleet: sustained orders to %d agents, %s alerts for every node | %s | | "
+                 "≥ 20,000 orders/s: %s |"
+                 % (fl["agents"], fmt_n(s["n"]),
+                    "%.2f s = %s per agent" % (s["s"], fmt_rate(rate)) if rate
+                    else "incomplete after %.0f s" % s["s"], mark(ok)))
 
 
 def main():
@@ -754,6 +786,8 @@ def main():
             res["fail2ban"] = run_fail2ban(work, sample)
         log("latency, %d alerts idle and under %d alerts/s" % (lat_samples, load_rate))
         res["latency"] = run_latency(build, work, lat_samples, load_rate)
+        log("fleet: 3 NATS servers, a manager and %d agents" % fleet_bench.AGENTS)
+        res["fleet"] = fleet_bench.run(build, work, quick)
         res["load_end"] = loadavg()
     finally:
         if keep:

@@ -26,8 +26,16 @@ const char* error_name(Refusal why) {
       return kErrorTooManyBlocks;
     case Refusal::NotBlocked:
       return kErrorNotBlocked;
+    case Refusal::NoFleet:
+      return kErrorNoFleet;
   }
   return "org.freedesktop.DBus.Error.Failed";
+}
+
+// BlockEverywhere, UnblockEverywhere, FlushEverywhere: the same handlers, fleet scope.
+bool everywhere(sd_bus_message* m) {
+  const char* member = sd_bus_message_get_member(m);
+  return member && std::string_view(member).ends_with("Everywhere");
 }
 
 int reply_error(sd_bus_message* call, const char* name, const std::string& message) {
@@ -99,6 +107,11 @@ const sd_bus_vtable BusApi::kVtable[] = {
     SD_BUS_PROPERTY("AlertsRejected", "t", property_get, 0, 0),
     SD_BUS_PROPERTY("Backends", "as", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("DryRun", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("FleetState", "s", property_get, 0, 0),
+    SD_BUS_PROPERTY("FleetOrdersSent", "t", property_get, 0, 0),
+    SD_BUS_PROPERTY("FleetOrdersReceived", "t", property_get, 0, 0),
+    SD_BUS_PROPERTY("FleetOrdersPending", "t", property_get, 0, 0),
+    SD_BUS_PROPERTY("FleetLagUSec", "t", property_get, 0, 0),
     SD_BUS_PROPERTY("Feeds", "a(sttts)", property_get, 0, 0),
     SD_BUS_METHOD_WITH_ARGS("ListBlocks", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sstusss)", blocks),
                             method_list, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -114,6 +127,13 @@ const sd_bus_vtable BusApi::kVtable[] = {
                             method_unblock, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Flush", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", count), method_flush,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("BlockEverywhere",
+                            SD_BUS_ARGS("s", address, "t", timeout_usec, "s", reason),
+                            SD_BUS_NO_RESULT, method_block, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("UnblockEverywhere", SD_BUS_ARGS("s", address), SD_BUS_NO_RESULT,
+                            method_unblock, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("FlushEverywhere", SD_BUS_NO_ARGS, SD_BUS_RESULT("u", count),
+                            method_flush, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("SubmitAlert", SD_BUS_ARGS("s", alert),
                             SD_BUS_RESULT("a(ss)", responses), method_submit,
                             SD_BUS_VTABLE_UNPRIVILEGED),
@@ -206,10 +226,6 @@ void BusApi::emit(const Event& e) {
       break;
     case EventType::Skipped:
     case EventType::Refused:
-    case EventType::OrderSent:
-    case EventType::OrderReceived:
-    case EventType::OrderApplied:
-    case EventType::OrderRefused:
       return;  // the number of blocks did not change
   }
   schedule_properties_changed();
@@ -359,13 +375,18 @@ int BusApi::method_block(sd_bus_message* m, void* u, sd_bus_error* e) {
                             "the timeout is longer than ten years; use 0 for no timeout");
   return self->authorized(
       m, kActionManageBlocks, "blocking addresses",
-      [self, a = *address, timeout, why = std::string(*reason)](sd_bus_message* call,
-                                                                uint32_t uid) {
+      [self, a = *address, timeout, why = std::string(*reason), all = everywhere(m)](
+          sd_bus_message* call, uint32_t uid) {
         auto r = self->control_.block(a, timeout, why, uid);
         if (!r) {
           reply_error(call, error_name(r.error().why), r.error().message);
           return;
         }
+        if (all)
+          if (auto o = self->control_.order_everywhere(FleetOp::Block, a, timeout, why, uid); !o) {
+            reply_error(call, error_name(o.error().why), o.error().message);
+            return;
+          }
         self->control_.when_committed([self, a, call = BusMessagePtr(sd_bus_message_ref(call))] {
           // The kernel may have refused what the table accepted (the log says why).
           if (!self->control_.get(a))
@@ -387,11 +408,18 @@ int BusApi::method_unblock(sd_bus_message* m, void* u, sd_bus_error* e) {
   if (!address) return -EINVAL;
   return self->authorized(
       m, kActionManageBlocks, "unblocking addresses",
-      [self, a = *address](sd_bus_message* call, uint32_t uid) {
-        if (auto r = self->control_.unblock(a, uid); !r) {
+      [self, a = *address, all = everywhere(m)](sd_bus_message* call, uint32_t uid) {
+        auto r = self->control_.unblock(a, uid);
+        // Everywhere: other nodes may hold it when this one does not.
+        if (!r && !(all && r.error().why == Refusal::NotBlocked)) {
           reply_error(call, error_name(r.error().why), r.error().message);
           return;
         }
+        if (all)
+          if (auto o = self->control_.order_everywhere(FleetOp::Unblock, a, 0, {}, uid); !o) {
+            reply_error(call, error_name(o.error().why), o.error().message);
+            return;
+          }
         self->control_.when_committed([call = BusMessagePtr(sd_bus_message_ref(call))] {
           sd_bus_reply_method_return(call.get(), "");
         });
@@ -403,7 +431,12 @@ int BusApi::method_flush(sd_bus_message* m, void* u, sd_bus_error* e) {
   auto* self = static_cast<BusApi*>(u);
   return self->authorized(
       m, kActionManageBlocks, "flushing all blocks",
-      [self](sd_bus_message* call, uint32_t uid) {
+      [self, all = everywhere(m)](sd_bus_message* call, uint32_t uid) {
+        if (all)
+          if (auto o = self->control_.order_everywhere(FleetOp::Flush, {}, 0, {}, uid); !o) {
+            reply_error(call, error_name(o.error().why), o.error().message);
+            return;
+          }
         auto n = static_cast<uint32_t>(self->control_.flush(uid));
         self->control_.when_committed([n, call = BusMessagePtr(sd_bus_message_ref(call))] {
           sd_bus_reply_method_return(call.get(), "u", n);
@@ -479,6 +512,16 @@ int BusApi::property_get(sd_bus*, const char*, const char*, const char* property
   if (p == "ActiveBlocks")
     return sd_bus_message_append(reply, "u", static_cast<uint32_t>(stats.active_blocks));
   if (p == "AlertsReceived") return sd_bus_message_append(reply, "t", stats.alerts_received);
+  if (p.starts_with("Fleet")) {
+    FleetStats f = stats.fleet.value_or(FleetStats{});
+    if (p == "FleetState")
+      return sd_bus_message_append(reply, "s", stats.fleet ? f.state.c_str() : "");
+    uint64_t v = p == "FleetOrdersSent"       ? f.sent
+                 : p == "FleetOrdersReceived" ? f.received
+                 : p == "FleetOrdersPending"  ? f.pending
+                                              : f.lag_us;
+    return sd_bus_message_append(reply, "t", v);
+  }
   if (p == "AlertsRejected") return sd_bus_message_append(reply, "t", stats.alerts_rejected);
   if (p == "DryRun") return sd_bus_message_append(reply, "b", stats.dry_run);
   if (p == "Backends") {

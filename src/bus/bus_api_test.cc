@@ -62,6 +62,15 @@ class FakeControl final : public Control {
     last_uid = uid;
     return std::exchange(blocks, {}).size();
   }
+  Outcome<void> order_everywhere(FleetOp op, const Address& address, uint64_t, std::string_view,
+                                 uint32_t) override {
+    if (!in_fleet) return std::unexpected(Refused{Refusal::NoFleet, "no <fleet>"});
+    orders.push_back(std::string(op == FleetOp::Block     ? "block "
+                                 : op == FleetOp::Unblock ? "unblock "
+                                                          : "flush") +
+                     (op == FleetOp::Flush ? "" : address.str()));
+    return {};
+  }
   Result<std::vector<FiredResponse>> submit(std::string_view alert) override {
     if (alert == "bad") return fail(EINVAL, "not an alert");
     return std::vector<FiredResponse>{{"firewall-drop", A("203.0.113.9")}};
@@ -84,6 +93,8 @@ class FakeControl final : public Control {
   std::vector<FeedStatus> feeds;
   std::optional<Refusal> refusal;
   std::optional<Address> backend_refuses;
+  bool in_fleet = false;
+  std::vector<std::string> orders;
   std::string config_error;
   std::optional<uint32_t> last_uid;
   std::vector<std::move_only_function<void()>> after_commit;
@@ -320,6 +331,22 @@ TEST_F(BusApiTest, UnblockGetAndFlush) {
   uint32_t n = 0;
   ASSERT_GE(sd_bus_message_read(flushed->reply.get(), "u", &n), 0);
   EXPECT_EQ(n, 2u);
+}
+
+TEST_F(BusApiTest, EverywhereActsHereAndOrdersTheFleet) {
+  EXPECT_EQ(call("BlockEverywhere", "sts", "203.0.113.9", uint64_t(0), "x")->error,
+            "org.rampart1.Error.NoFleet");
+  control_.in_fleet = true;
+  ASSERT_EQ(call("BlockEverywhere", "sts", "203.0.113.9", uint64_t(0), "x")->error, "");
+  EXPECT_TRUE(control_.blocks.contains(A("203.0.113.9"))) << "blocked here too";
+  ASSERT_EQ(call("UnblockEverywhere", "s", "203.0.113.9")->error, "");
+  // Not blocked here, maybe elsewhere: the order goes out all the same.
+  ASSERT_EQ(call("UnblockEverywhere", "s", "203.0.113.9")->error, "");
+  ASSERT_EQ(call("FlushEverywhere")->error, "");
+  EXPECT_EQ(control_.orders, (std::vector<std::string>{"block 203.0.113.9", "unblock 203.0.113.9",
+                                                       "unblock 203.0.113.9", "flush"}));
+  EXPECT_EQ(call("Unblock", "s", "203.0.113.9")->error, "org.rampart1.Error.NotBlocked")
+      << "without Everywhere nothing changes";
 }
 
 TEST_F(BusApiTest, PagesNeverSplitAnAddress) {

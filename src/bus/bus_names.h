@@ -15,6 +15,7 @@ inline constexpr const char* kErrorAllowlisted = "org.rampart1.Error.Allowlisted
 inline constexpr const char* kErrorTooManyBlocks = "org.rampart1.Error.TooManyBlocks";
 inline constexpr const char* kErrorInvalidConfig = "org.rampart1.Error.InvalidConfig";
 inline constexpr const char* kErrorBackendFailed = "org.rampart1.Error.BackendFailed";
+inline constexpr const char* kErrorNoFleet = "org.rampart1.Error.NoFleet";
 
 // The polkit actions (polkit/org.rampart1.policy).
 inline constexpr const char* kActionManageBlocks = "org.rampart1.manage-blocks";

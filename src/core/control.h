@@ -17,13 +17,30 @@
 #include "core/outcome.h"
 namespace rampart {
 
+// This node in its fleet (rampartctl status, the Fleet* properties).
+struct FleetStats {
+  std::string state;  // "connected to nats://192.0.2.1:4222", "disconnected; reconnecting", ...
+  bool connected = false;
+  uint64_t sent = 0;      // orders stored by JetStream for other nodes
+  uint64_t received = 0;  // orders from other nodes (applied, unchanged, expired or refused)
+  uint64_t applied = 0;
+  uint64_t refused = 0;
+  uint64_t pending = 0;  // orders waiting to be sent (on disk while NATS is unreachable)
+  uint64_t lag_us = 0;   // stream time to applied, of the last order applied here
+  uint64_t backlog = 0;  // orders the stream still holds for this node
+};
+
+// What an operator may ask of every node at once (rampartctl ... --everywhere).
+enum class FleetOp : uint8_t { Block, Unblock, Flush };
+
 struct ControlStats {
   size_t active_blocks = 0;
   uint64_t alerts_received = 0;
   uint64_t alerts_rejected = 0;
   std::vector<std::string> backends;  // the firewall backend's name ("nftables", "firewalld")
   bool dry_run = false;
-  std::vector<FeedStatus> feeds;  // the blocklist feeds, in configuration order
+  std::vector<FeedStatus> feeds;    // the blocklist feeds, in configuration order
+  std::optional<FleetStats> fleet;  // nullopt without <fleet>
 };
 
 // A response an alert fired: (command, address).
@@ -52,6 +69,10 @@ class Control {
   virtual Outcome<void> unblock(const Address& address, uint32_t uid) = 0;
   // Revokes every block; returns how many there were.
   virtual size_t flush(uint32_t uid) = 0;
+  // Orders every node of the fleet to do what block(), unblock() or flush() did here (the
+  // caller does it here first). Refusal::NoFleet without <fleet>.
+  virtual Outcome<void> order_everywhere(FleetOp op, const Address& address, uint64_t timeout_usec,
+                                         std::string_view reason, uint32_t uid) = 0;
   // Runs one alert line through the full pipeline; the error says why it is not an alert.
   virtual Result<std::vector<FiredResponse>> submit(std::string_view alert) = 0;
   // Re-reads the configuration like SIGHUP; the error carries the config's error text.

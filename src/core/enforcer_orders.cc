@@ -109,8 +109,8 @@ OrderResult Enforcer::apply_order(const Order& order) {
     auto r = block(order.address, remaining_us, order.reason, std::nullopt, order.origin_name);
     if (!r) {
       Refusal why = r.error().why;
-      bool protected_here = why == Refusal::NeverBlock || why == Refusal::HostAddress ||
-                            why == Refusal::Allowlisted;
+      bool protected_here =
+          why == Refusal::NeverBlock || why == Refusal::HostAddress || why == Refusal::Allowlisted;
       return {protected_here ? OrderOutcome::Skipped : OrderOutcome::Refused, r.error().message};
     }
     return {OrderOutcome::Applied, {}};

@@ -31,6 +31,7 @@ enum class Refusal : uint8_t {
   NoBackend,    // no firewall backend is running
   TooMany,      // <max_blocks> reached
   NotBlocked,   // nothing to unblock
+  NoFleet,      // a fleet-wide request on a node without <fleet>
 };
 std::string_view to_string(Refusal why);
 

@@ -30,14 +30,18 @@ const Verb kVerbs[] = {
     {"list", "", "List active blocks (address order)",
      "Columns: address, command, relative expiry, rule id, backend, reason.\n", verb_list},
     {"show", "ADDR", "Show one block; exit status 3 when ADDR is not blocked", "", verb_show, 1, 1},
-    {"block", "ADDR [--timeout SPAN] [--reason TEXT]",
+    {"block", "ADDR [--timeout SPAN] [--reason TEXT] [--everywhere]",
      "Block an address or CIDR prefix (no timeout unless --timeout)",
      "  --timeout SPAN   how long: 90 (seconds), 10m, 1h30m, 2d, 1w; 0 = no timeout\n"
-     "  --reason TEXT    why, kept with the block and in the audit log (at most 1 KiB)\n",
+     "  --reason TEXT    why, kept with the block and in the audit log (at most 1 KiB)\n"
+     "  --everywhere     on every node of the fleet (<fleet>), this one included\n",
      verb_block, 1, 1},
-    {"unblock", "ADDR", "Revoke the blocks of an address or prefix; exit status 3 when none", "",
+    {"unblock", "ADDR [--everywhere]",
+     "Revoke the blocks of an address or prefix; exit status 3 when none",
+     "  --everywhere     on every node of the fleet that holds one (no exit status 3)\n",
      verb_unblock, 1, 1},
-    {"flush", "", "Revoke every block", "", verb_flush},
+    {"flush", "[--everywhere]", "Revoke every block",
+     "  --everywhere     on every node of the fleet, this one included\n", verb_flush},
     {"reload", "", "Reload the configuration (like SIGHUP); prints the config's errors", "",
      verb_reload},
     {"explain", "[FILE|-]", "Explain what an alert would trigger and why, touching nothing",
@@ -90,7 +94,7 @@ int usage_error(const std::string& what) {
   return kUsage;
 }
 
-enum { kJson = 256, kNoLegend, kNoAskPassword, kVersion, kTimeout, kReason, kHttp };
+enum { kJson = 256, kNoLegend, kNoAskPassword, kVersion, kTimeout, kReason, kHttp, kEverywhere };
 
 // One option into `o`; an exit status when rampartctl is done (--version, a usage error).
 std::optional<int> take_option(int c, char** argv, Options& o) {
@@ -122,6 +126,9 @@ std::optional<int> take_option(int c, char** argv, Options& o) {
     case kHttp:
       o.http = true;
       return std::nullopt;
+    case kEverywhere:
+      o.everywhere = true;
+      return std::nullopt;
     case '?':
       if (optopt) return usage_error(fmt::format("option -{} is not known", char(optopt)));
       return usage_error(fmt::format("option {} is not known or needs a value", argv[optind - 1]));
@@ -139,6 +146,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
       {"no-ask-password", no_argument, nullptr, kNoAskPassword},
       {"timeout", required_argument, nullptr, kTimeout},
       {"reason", required_argument, nullptr, kReason},
+      {"everywhere", no_argument, nullptr, kEverywhere},
       {"http", no_argument, nullptr, kHttp},
       {nullptr, 0, nullptr, 0},
   };
@@ -161,6 +169,8 @@ std::optional<int> check_arguments(const Verb& verb, size_t given, const Options
   }
   if ((o.timeout_usec || o.reason) && verb.run != verb_block)
     return usage_error("--timeout and --reason only go with block");
+  if (o.everywhere && verb.run != verb_block && verb.run != verb_unblock && verb.run != verb_flush)
+    return usage_error("--everywhere only goes with block, unblock and flush");
   if (o.http && verb.run) return usage_error("--http only goes with metrics");
   return std::nullopt;
 }

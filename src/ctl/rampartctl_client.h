@@ -21,7 +21,8 @@ struct Options {
   bool help = false;
   std::optional<uint64_t> timeout_usec;
   std::optional<std::string> reason;
-  bool http = false;  // metrics --http
+  bool http = false;        // metrics --http
+  bool everywhere = false;  // block, unblock, flush: on every node of the fleet
 };
 
 // Prints "rampartctl: <message>" on stderr; returns kFailed.

@@ -224,8 +224,16 @@ std::string format_status(const Status& s, bool json) {
       append_json_string(out, f.error);
       out += '}';
     }
-    out += "]}\n";
-    return out;
+    out += ']';
+    if (!s.fleet.empty()) {
+      out += ",\"Fleet\":{\"State\":";
+      append_json_string(out, s.fleet);
+      out += fmt::format(
+          ",\"OrdersSent\":{},\"OrdersReceived\":{},\"OrdersPending\":{},"
+          "\"LagUSec\":{}}}",
+          s.fleet_sent, s.fleet_received, s.fleet_pending, s.fleet_lag_us);
+    }
+    return out + "}\n";
   }
   std::string list;
   for (const auto& b : s.backends) list += (list.empty() ? "" : ", ") + b;
@@ -240,6 +248,11 @@ std::string format_status(const Status& s, bool json) {
                     f.ranges, f.loaded_usec ? format_timestamp(f.loaded_usec) : "never");
     if (!f.error.empty()) out_text += fmt::format("    last error: {}\n", f.error);
   }
+  if (!s.fleet.empty())
+    out_text += fmt::format(
+        "          Fleet: {}\n         Orders: {} sent, {} received, {} waiting to be sent\n"
+        "            Lag: {:.3f} s (the last order applied here)\n",
+        s.fleet, s.fleet_sent, s.fleet_received, s.fleet_pending, double(s.fleet_lag_us) / 1e6);
   return out_text;
 }
 

@@ -51,6 +51,9 @@ struct Status {
     std::string error;
   };
   std::vector<Feed> feeds;
+  // The fleet: "" without one.
+  std::string fleet;
+  uint64_t fleet_sent = 0, fleet_received = 0, fleet_pending = 0, fleet_lag_us = 0;
 };
 std::string format_status(const Status& status, bool json);
 

@@ -55,6 +55,16 @@ int read_property(sd_bus_message* m, std::string_view name, Status& s) {
     r = sd_bus_message_read(m, "v", "t", &s.alerts_rejected);
   } else if (name == "DryRun") {
     if ((r = sd_bus_message_read(m, "v", "b", &dry)) >= 0) s.dry_run = dry;
+  } else if (name == "FleetState") {
+    if ((r = sd_bus_message_read(m, "v", "s", &text)) >= 0) s.fleet = text;
+  } else if (name == "FleetOrdersSent") {
+    r = sd_bus_message_read(m, "v", "t", &s.fleet_sent);
+  } else if (name == "FleetOrdersReceived") {
+    r = sd_bus_message_read(m, "v", "t", &s.fleet_received);
+  } else if (name == "FleetOrdersPending") {
+    r = sd_bus_message_read(m, "v", "t", &s.fleet_pending);
+  } else if (name == "FleetLagUSec") {
+    r = sd_bus_message_read(m, "v", "t", &s.fleet_lag_us);
   } else if (name == "Backends") {
     r = sd_bus_message_enter_container(m, 'v', "as");
     if (r >= 0) r = sd_bus_message_enter_container(m, 'a', "s");
@@ -159,22 +169,27 @@ int verb_show(Client& c, const Options& o, const char* address) {
 int verb_block(Client& c, const Options& o, const char* address) {
   uint64_t timeout = o.timeout_usec.value_or(0);
   std::string reason = o.reason.value_or("");
-  if (int r = c.call("Block", nullptr, "sts", address, timeout, reason.c_str()); r != kOk) return r;
+  const char* method = o.everywhere ? "BlockEverywhere" : "Block";
+  if (int r = c.call(method, nullptr, "sts", address, timeout, reason.c_str()); r != kOk) return r;
   if (!o.json)
-    printf("Blocked %s %s.\n", address,
-           timeout ? ("for " + format_duration(timeout)).c_str() : "with no timeout");
+    printf("Blocked %s %s%s.\n", address,
+           timeout ? ("for " + format_duration(timeout)).c_str() : "with no timeout",
+           o.everywhere ? " here and ordered every node of the fleet to" : "");
   return kOk;
 }
 
 int verb_unblock(Client& c, const Options& o, const char* address) {
-  if (int r = c.call("Unblock", nullptr, "s", address); r != kOk) return r;
-  if (!o.json) printf("Unblocked %s.\n", address);
+  const char* method = o.everywhere ? "UnblockEverywhere" : "Unblock";
+  if (int r = c.call(method, nullptr, "s", address); r != kOk) return r;
+  if (!o.json)
+    printf("Unblocked %s%s.\n", address,
+           o.everywhere ? " here and ordered every node of the fleet to" : "");
   return kOk;
 }
 
 int verb_flush(Client& c, const Options& o, const char*) {
   BusMessagePtr m;
-  if (int r = c.call("Flush", &m); r != kOk) return r;
+  if (int r = c.call(o.everywhere ? "FlushEverywhere" : "Flush", &m); r != kOk) return r;
   uint32_t n = 0;
   sd_bus_message_read(m.get(), "u", &n);
   if (o.json)

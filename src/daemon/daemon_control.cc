@@ -17,7 +17,8 @@ ControlStats Daemon::Impl::stats() const {
           .alerts_rejected = alerts_rejected,
           .backends = {std::string(b ? b->name() : "none")},
           .dry_run = options.dry_run,
-          .feeds = feed_lists ? feed_lists->status() : std::vector<FeedStatus>{}};
+          .feeds = feed_lists ? feed_lists->status() : std::vector<FeedStatus>{},
+          .fleet = fleet_stats()};
 }
 
 Result<std::string> Daemon::Impl::explain(std::string_view line) {

@@ -24,6 +24,40 @@ Result<void> Daemon::Impl::setup_fleet() {
   return {};
 }
 
+std::optional<FleetStats> Daemon::Impl::fleet_stats() const {
+  if (!fleet) return std::nullopt;
+  FleetStatus f = fleet->status();
+  const FleetCounters& c = f.counters;
+  return FleetStats{.state = f.state,
+                    .connected = f.ready,
+                    .sent = c.sent,
+                    .received = c.received,
+                    .applied = c.applied,
+                    .refused = c.refused,
+                    .pending = f.pending,
+                    .lag_us = f.lag_us,
+                    .backlog = f.backlog};
+}
+
+Outcome<void> Daemon::Impl::order_everywhere(FleetOp op, const Address& address,
+                                             uint64_t timeout_usec, std::string_view reason,
+                                             uint32_t uid) {
+  if (!fleet)
+    return std::unexpected(
+        Refused{Refusal::NoFleet, "this node is in no fleet: its configuration has no <fleet>"});
+  Order order;
+  order.op = op == FleetOp::Block     ? Order::Op::Block
+             : op == FleetOp::Unblock ? Order::Op::Unblock
+                                      : Order::Op::Flush;
+  order.address = address;
+  order.command = "manual";
+  order.issued_us = clock.realtime_us();
+  order.deadline_us = timeout_usec ? order.issued_us + timeout_usec : 0;
+  order.reason = reason.empty() ? fmt::format("ordered by uid {}", uid) : std::string(reason);
+  fleet->send_everywhere(std::move(order));
+  return {};
+}
+
 void Daemon::Impl::collect_fleet(MetricSet& m) const {
   FleetStatus f = fleet->status();
   const FleetCounters& c = f.counters;
@@ -36,6 +70,9 @@ void Daemon::Impl::collect_fleet(MetricSet& m) const {
             c.send_failures, {}, "fleet_send_failures");
   m.counter("rampart_fleet_orders_dropped_total", "Orders not sent: the outbox was full.",
             c.dropped, {}, "fleet_dropped");
+  m.counter("rampart_fleet_publish_retries_total",
+            "Publishes JetStream did not store at once (a leader election, a server down).",
+            c.publish_retries, {}, "fleet_publish_retries");
   m.gauge("rampart_fleet_orders_pending", "Orders waiting in the outbox to be stored.",
           double(f.pending), {}, "fleet_pending");
   m.stat("fleet_received", c.received);

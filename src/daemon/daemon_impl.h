@@ -147,6 +147,7 @@ struct Daemon::Impl final : Control {
   void arm_textfile();
   void write_textfile_now();
   void collect_fleet(MetricSet& m) const;  // daemon_fleet.cc
+  std::optional<FleetStats> fleet_stats() const;
   void read_host_addresses_now();
 
   // Control, for the D-Bus API (daemon_control.cc).
@@ -159,6 +160,9 @@ struct Daemon::Impl final : Control {
                            uint32_t uid) override;
   Outcome<void> unblock(const Address& address, uint32_t uid) override;
   size_t flush(uint32_t uid) override;
+  Outcome<void> order_everywhere(FleetOp op, const Address& address, uint64_t timeout_usec,
+                                 std::string_view reason,
+                                 uint32_t uid) override;  // daemon_fleet.cc
   Result<std::vector<FiredResponse>> submit(std::string_view line) override;
   void when_committed(std::move_only_function<void()> then) override;
   std::vector<std::move_only_function<void()>> after_commit;  // from when_committed()

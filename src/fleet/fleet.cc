@@ -8,7 +8,7 @@ namespace {
 // Orders handed to libnats per flush: keeps one loop turn short under a flood.
 constexpr size_t kPublishPerFlush = 8192;
 // An order without an ack after this long is sent again (same id: JetStream drops a repeat).
-constexpr uint64_t kResendAfterUs = 10 * 1000000;
+constexpr uint64_t kResendAfterUs = 5 * 1000000;
 
 std::string_view feed_of(OrderTarget::Kind kind) {
   switch (kind) {
@@ -150,7 +150,11 @@ void Fleet::on_link(LinkEvent& e) {
       on_acked(e.id, true, {});
       break;
     case LinkEvent::Kind::PublishFailed:
-      on_acked(e.id, false, e.text);
+      // No responders while a stream leader is elected, a timeout while a server dies: the
+      // order stays in flight and is sent again (kResendAfterUs); JetStream drops a repeat.
+      ++counters_.publish_retries;
+      if (e.text != last_problem_) log_warning("fleet: publishing failed, will retry: {}", e.text);
+      last_problem_ = e.text;
       break;
   }
 }

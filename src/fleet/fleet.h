@@ -30,9 +30,10 @@
 namespace rampart {
 
 struct FleetCounters {
-  uint64_t sent = 0;           // stored by JetStream
-  uint64_t send_failures = 0;  // refused by NATS (permissions, limits)
-  uint64_t dropped = 0;        // the outbox was full
+  uint64_t sent = 0;             // stored by JetStream
+  uint64_t send_failures = 0;    // refused by NATS (permissions, limits)
+  uint64_t dropped = 0;          // the outbox was full
+  uint64_t publish_retries = 0;  // publishes JetStream did not store at once (sent again)
   uint64_t received = 0;
   uint64_t applied = 0;
   uint64_t unchanged = 0;  // replays, blocks superseded by a revocation, this node's own
