@@ -65,6 +65,35 @@ std::string_view backend_text(FirewallBackend b) {
 
 // The textfile, and what the shipped unit's sandbox needs for it: --check-config runs outside
 // rampart.service, so it cannot see the sandbox; it says what the unit allows.
+void describe_fleet(const FleetSettings& f, const auto& line) {
+  if (!f.enabled) {
+    line("  fleet: none (no <fleet>: responses for other nodes go nowhere)");
+    return;
+  }
+  line(fmt::format("  fleet: {} on {}; subjects {}.order.*, {} replica(s), orders kept {}s", f.name,
+                   join(f.servers, ", "), f.name, f.replicas, f.retention_sec));
+  std::string tls = f.tls_ca.empty() && f.tls_cert.empty()
+                        ? "no"
+                        : fmt::format("CA {}, certificate {}", f.tls_ca.empty() ? "-" : f.tls_ca,
+                                      f.tls_cert.empty() ? "-" : f.tls_cert);
+  line(fmt::format("    credentials: {}; TLS: {}; outbox: at most {} orders",
+                   f.credentials.empty() ? "none" : f.credentials, tls, f.outbox_max));
+}
+
+// Every binding: what fires it, its timeout, and where its response goes from this node.
+void describe_responses(const Config& config, const auto& line) {
+  line(fmt::format("\nActive responses ({} enabled):", config.responses.size()));
+  for (const ActiveResponse& r : config.responses) {
+    const Command& c = config.commands.at(r.command);
+    std::string timeout = r.timeout_sec ? fmt::format("{}s", *r.timeout_sec) : "none";
+    if (!r.repeated_offenders_min.empty())
+      timeout += fmt::format(", repeated offenders {} min", join(r.repeated_offenders_min, ","));
+    line(fmt::format("  {} at {} when {}; timeout {}  ({}:{})", c.name, location_text(r),
+                     trigger_text(r), timeout, r.file, r.line));
+    line(fmt::format("    goes to {}", describe_destinations(r, config.settings)));
+  }
+}
+
 void describe_metrics(const Settings& s, const auto& line) {
   if (s.metrics_textfile.empty()) {
     line("  metrics: GetMetrics over D-Bus only (rampartctl metrics); no textfile");
@@ -133,16 +162,7 @@ std::string describe(const Config& config) {
         c.protocol == ExecProtocol::Json ? "json" : "legacy",
         c.extra_args.empty() ? "" : ", extra args " + join(c.extra_args, " "), c.file, c.line));
 
-  line(fmt::format("\nActive responses ({} enabled):", config.responses.size()));
-  for (const ActiveResponse& r : config.responses) {
-    const Command& c = config.commands.at(r.command);
-    std::string timeout = r.timeout_sec ? fmt::format("{}s", *r.timeout_sec) : "none";
-    if (!r.repeated_offenders_min.empty())
-      timeout += fmt::format(", repeated offenders {} min", join(r.repeated_offenders_min, ","));
-    line(fmt::format("  {} at {} when {}; timeout {}  ({}:{})", c.name, location_text(r),
-                     trigger_text(r), timeout, r.file, r.line));
-    line(fmt::format("    goes to {}", describe_destinations(r, config.settings)));
-  }
+  describe_responses(config, line);
 
   line(fmt::format("\nNever blocked ({}):", config.allowlist.prefixes().size()));
   for (const Address& a : config.allowlist.prefixes()) line(fmt::format("  {}", a.str()));
@@ -166,20 +186,7 @@ std::string describe(const Config& config) {
   line(fmt::format("  hosts.deny: {}", s.hosts_deny));
   line(fmt::format("  repeated offenders reset after {}s", s.repeated_offenders_reset_sec));
   describe_metrics(s, line);
-  const FleetSettings& f = s.fleet;
-  if (!f.enabled) {
-    line("  fleet: none (no <fleet>: responses for other nodes go nowhere)");
-  } else {
-    line(fmt::format("  fleet: {} on {}; subjects {}.order.*, {} replica(s), orders kept {}s",
-                     f.name, join(f.servers, ", "), f.name, f.replicas, f.retention_sec));
-    line(fmt::format("    credentials: {}; TLS: {}; outbox: at most {} orders",
-                     f.credentials.empty() ? "none" : f.credentials,
-                     f.tls_ca.empty() && f.tls_cert.empty()
-                         ? "no"
-                         : fmt::format("CA {}, certificate {}", f.tls_ca.empty() ? "-" : f.tls_ca,
-                                       f.tls_cert.empty() ? "-" : f.tls_cert),
-                     f.outbox_max));
-  }
+  describe_fleet(s.fleet, line);
   if (!s.journal.enabled) {
     line("  journal: not read");
   } else {

@@ -286,7 +286,6 @@ Outcome<BlockView> Enforcer::block(const Address& address, uint64_t timeout_usec
                     fmt::format("{} is allowlisted by {}", address.str(), p.str()));
   Backend* b = backend(CommandKind::Firewall);
   if (!b) return refuse(Refusal::NoBackend, "no firewall backend is running");
-
   uint64_t now = clock_.monotonic_us();
   uint64_t expiry = timeout_usec ? now + timeout_usec : 0;
   BlockKey key{address, command_id(kManual)};

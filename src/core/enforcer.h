@@ -159,6 +159,7 @@ class Enforcer {
   std::optional<Upsert> upsert_block(const BlockKey& key, CommandKind kind, uint64_t expiry,
                                      uint32_t rule_id, uint32_t reason, uint16_t origin,
                                      const Alert* alert, Event& e);
+  OrderResult apply_block_order(const Order& order, const Command& command, uint64_t remaining_us);
   // Orders for the other nodes a response goes to.
   void send_orders(const Response& response, const Command& command, const Alert& alert,
                    std::optional<uint32_t> timeout_sec);

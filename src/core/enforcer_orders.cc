@@ -120,7 +120,12 @@ OrderResult Enforcer::apply_order(const Order& order) {
     return {OrderOutcome::UnknownCommand,
             fmt::format("this node has no <command> named \"{}\"; add one to apply such orders",
                         order.command)};
+  return apply_block_order(order, *cmd, remaining_us);
+}
 
+OrderResult Enforcer::apply_block_order(const Order& order, const Command& cmd,
+                                        uint64_t remaining_us) {
+  const Command* c = &cmd;
   Alert alert = order.alert ? *order.alert : Alert{};
   alert.address = order.address;  // what the order is about, whatever its alert says
   if (!order.alert) {
@@ -130,14 +135,14 @@ OrderResult Enforcer::apply_order(const Order& order) {
     alert.description = order.reason;
   }
   Event e{.address = &order.address,
-          .command = cmd->name,
+          .command = c->name,
           .reason = order.reason,
           .alert_id = order.alert_id,
           .agent_id = alert.agent_id,
           .origin = order.origin_name,
           .rule_id = order.rule_id,
           .level = order.level};
-  if (auto skip = engine_->check(*cmd, alert)) {
+  if (auto skip = engine_->check(*c, alert)) {
     ++counters_.skipped;
     std::string detail = skip->detail.empty()
                              ? std::string(to_string(skip->reason))
@@ -149,12 +154,12 @@ OrderResult Enforcer::apply_order(const Order& order) {
   }
   // As for a local decision: a command that does not allow a timeout blocks without one.
   uint64_t expiry = 0;
-  if (remaining_us && cmd->timeout_allowed) {
+  if (remaining_us && c->timeout_allowed) {
     expiry = clock_.monotonic_us() + remaining_us;
     e.timeout_sec = static_cast<uint32_t>((remaining_us + 999999) / 1000000);
   }
-  BlockKey key{order.address, command_id(cmd->name)};
-  auto u = upsert_block(key, cmd->kind, expiry, order.rule_id, table_.intern(order.reason),
+  BlockKey key{order.address, command_id(c->name)};
+  auto u = upsert_block(key, c->kind, expiry, order.rule_id, table_.intern(order.reason),
                         origin_id(order.origin_name), &alert, e);
   if (!u) return {OrderOutcome::Refused, "no backend for this command in this daemon"};
   switch (*u) {
