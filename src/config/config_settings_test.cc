@@ -74,7 +74,8 @@ const SettingsCase kSettingsErrors[] = {
      "t.conf:2: <sockets> is not an option of <rampart>; remove it or use one of: socket, "
      "state_directory, nftables, node, max_blocks, max_prefix, allow_link_local, journal, "
      "exec_directory, exec_timeout, exec_concurrency, hosts_deny, firewall_backend, "
-     "firewalld, repeated_offenders_reset, metrics, block_prefix, timeout_jitter, blocklist, fleet"},
+     "firewalld, repeated_offenders_reset, metrics, block_prefix, timeout_jitter, blocklist, "
+     "fleet"},
     {"<socket>run/x.sock</socket>",
      "t.conf:2: <socket> must be an absolute path starting with '/', not \"run/x.sock\""},
     {"<state_directory></state_directory>",

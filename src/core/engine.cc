@@ -65,8 +65,7 @@ std::optional<std::string> Engine::filter_mismatch(const ActiveResponse& ar, con
   return std::nullopt;
 }
 
-std::optional<std::string> Engine::location_mismatch(const ActiveResponse& ar,
-                                                     const Alert& alert,
+std::optional<std::string> Engine::location_mismatch(const ActiveResponse& ar, const Alert& alert,
                                                      Destinations& where) const {
   const Settings& s = config_.settings;
   where = destinations_for(ar, alert, s);
@@ -172,10 +171,10 @@ std::string Engine::explain(const Alert& alert) const {
     } else if (auto r = std::find_if(decision.responses.begin(), decision.responses.end(),
                                      [&](const Response& x) { return x.response == i; });
                r != decision.responses.end()) {
-      verdict = fmt::format("RESPONDS: {} {} {} on {}", cmd.name, r->address.str(),
-                            r->timeout_sec ? fmt::format("for {}s", *r->timeout_sec)
-                                           : std::string("with no timeout"),
-                            r->where.describe());
+      verdict = fmt::format(
+          "RESPONDS: {} {} {} on {}", cmd.name, r->address.str(),
+          r->timeout_sec ? fmt::format("for {}s", *r->timeout_sec) : std::string("with no timeout"),
+          r->where.describe());
     } else if (auto s = std::find_if(decision.skips.begin(), decision.skips.end(),
                                      [&](const Skip& x) { return x.response == i; });
                s != decision.skips.end()) {

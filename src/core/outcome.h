@@ -19,7 +19,7 @@ struct BlockView {
   uint32_t rule_id = 0;
   std::string reason;
   std::string backend;
-  std::string scope;  // the command's <ports> ("tcp/22,udp/51820"); "" = all traffic
+  std::string scope;   // the command's <ports> ("tcp/22,udp/51820"); "" = all traffic
   std::string origin;  // the fleet node that ordered it; "" = this node decided
 };
 
