@@ -226,6 +226,10 @@ void BusApi::emit(const Event& e) {
       break;
     case EventType::Skipped:
     case EventType::Refused:
+    case EventType::OrderSent:
+    case EventType::OrderReceived:
+    case EventType::OrderApplied:
+    case EventType::OrderRefused:
       return;  // the number of blocks did not change
   }
   schedule_properties_changed();
