@@ -70,9 +70,9 @@ std::string enter_private_journal(pid_t* ret_journald) {
 std::optional<std::vector<SetElement>> list_set(const std::string& table, const std::string& set,
                                                 const std::string& netns) {
   int status = 0;
-  std::string prefix = netns.empty() ? "" : "ip netns exec " + netns + " ";
+  std::string in_ns = netns.empty() ? "" : "ip netns exec " + netns + " ";
   std::string text =
-      run(prefix + "nft -j list set inet " + table + " " + set + " 2>/dev/null", &status);
+      run(in_ns + "nft -j list set inet " + table + " " + set + " 2>/dev/null", &status);
   if (status != 0) return std::nullopt;
   std::vector<SetElement> result;
   simdjson::dom::parser parser;
