@@ -48,14 +48,14 @@ Result<std::unique_ptr<Fleet>> Fleet::open(sd_event* event, const Config& config
 
   sd_event_source* src = nullptr;
   if (int r = sd_event_add_defer(event, &src, on_flush, fleet.get()); r < 0)
-    return fail(-r, "sd_event_add_defer: {}", strerror(-r));
+    return fail_errno(-r, "sd_event_add_defer");
   fleet->flush_source_.reset(src);
   sd_event_source_set_priority(src, SD_EVENT_PRIORITY_IDLE);
   sd_event_source_set_enabled(src, SD_EVENT_OFF);
   if (int r = sd_event_add_time_relative(event, &src, CLOCK_MONOTONIC, 1000000, 100000, on_tick,
                                          fleet.get());
       r < 0)
-    return fail(-r, "cannot add the fleet timer: {}", strerror(-r));
+    return fail_errno(-r, "cannot add the fleet timer");
   fleet->tick_.reset(src);
   sd_event_source_set_enabled(src, SD_EVENT_ON);
 

@@ -148,7 +148,7 @@ namespace {
 // servers configured with users and passwords, one line "user:password".
 Result<void> set_credentials(natsOptions* o, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return fail(errno ? errno : EACCES, "{}: cannot read: {}", path, strerror(errno));
+  if (!in) return fail_errno(errno ? errno : EACCES, "{}: cannot read", path);
   std::string text((std::istreambuf_iterator<char>(in)), {});
   if (text.find("-----BEGIN NATS USER JWT-----") != std::string::npos)
     return check(natsOptions_SetUserCredentialsFromFiles(o, path.c_str(), nullptr), path);
@@ -185,11 +185,11 @@ Result<void> FleetLink::start(sd_event* event, Handler handler) {
   Shared& s = *shared_;
   s.handler = std::move(handler);
   int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (fd < 0) return fail(errno, "eventfd: {}", strerror(errno));
+  if (fd < 0) return fail_errno(errno, "eventfd");
   s.eventfd.reset(fd);
   sd_event_source* src = nullptr;
   if (int r = sd_event_add_io(event, &src, fd, EPOLLIN, on_wakeup, this); r < 0)
-    return fail(-r, "cannot watch the fleet's eventfd: {}", strerror(-r));
+    return fail_errno(-r, "cannot watch the fleet's eventfd");
   s.source.reset(src);
 
   // libnats starts its threads from here (and they start others): none of them may take the

@@ -17,7 +17,7 @@ Result<void> write_all(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail(errno, "{}: cannot write: {}", path, strerror(errno));
+    if (n < 0) return fail_errno(errno, "{}: cannot write", path);
     data.remove_prefix(size_t(n));
   }
   return {};
@@ -134,8 +134,7 @@ size_t Outbox::resend_older(uint64_t before_us) {
 Result<void> Outbox::sync() {
   if (entries_.empty() && file_bytes_ > 0) {
     // Everything was acknowledged: the common case while NATS is up.
-    if (ftruncate(fd_.get(), 0) != 0)
-      return fail(errno, "{}: cannot truncate: {}", path_, strerror(errno));
+    if (ftruncate(fd_.get(), 0) != 0) return fail_errno(errno, "{}: cannot truncate", path_);
     file_bytes_ = 0;
     unwritten_from_ = next_;
     return {};
@@ -156,7 +155,7 @@ Result<void> Outbox::rewrite() {
   for (const auto& [seq, e] : entries_) out += line(e);
   if (auto r = write_file_atomically(path_, out); !r) return r;
   int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
-  if (fd < 0) return fail(errno, "{}: cannot open: {}", path_, strerror(errno));
+  if (fd < 0) return fail_errno(errno, "{}: cannot open", path_);
   fd_.reset(fd);
   file_bytes_ = out.size();
   unwritten_from_ = next_;
