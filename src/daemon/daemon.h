@@ -18,6 +18,10 @@ struct Options {
 // default path does not exist. Also refuses commands this build cannot run.
 Result<std::shared_ptr<Config>> load_daemon_config(const Options& options);
 
+// For --check-config: what the backends this config uses do outside rampartd's own sandbox
+// when systemd runs it (the shipped unit keeps the file system read-only for rampartd).
+std::string describe_outside_sandbox(const Config& config);
+
 class Daemon {
  public:
   explicit Daemon(Options options);

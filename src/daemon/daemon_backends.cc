@@ -1,5 +1,9 @@
 // The backends the config asks for: nftables or firewalld for firewall-drop, firewalld for
 // firewalld-drop, exec scripts and hosts.deny with their durable state; or --dry-run's logger.
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "daemon/daemon_impl.h"
 #include "exec/exec_unit.h"
 namespace rampart {
@@ -9,6 +13,20 @@ namespace {
 bool firewall_goes_to_firewalld(const Settings& s) {
   if (s.firewall_backend == FirewallBackend::Auto) return FirewalldBackend::running();
   return s.firewall_backend == FirewallBackend::Firewalld;
+}
+
+// Under systemd, hosts.deny is written by rampart-hosts-deny in a transient unit that may
+// write its directory: rampartd's own sandbox keeps /etc read-only.
+std::optional<HostsDenyBackend::Helper> hosts_deny_helper(ExecRunner& runner) {
+  if (!runner.outside_sandbox()) return std::nullopt;
+  if (access(RAMPART_HOSTS_DENY_HELPER, X_OK) != 0) {
+    log_warning(
+        "hosts.deny: {} is missing ({}); rampartd writes the file itself, which its "
+        "sandbox may not allow; reinstall the package",
+        RAMPART_HOSTS_DENY_HELPER, errno_text(errno));
+    return std::nullopt;
+  }
+  return HostsDenyBackend::Helper{.runner = &runner, .program = RAMPART_HOSTS_DENY_HELPER};
 }
 
 }  // namespace
@@ -96,7 +114,8 @@ Result<void> Daemon::Impl::setup_state() {
   log_info("exec: scripts run as {}", exec_runner->describe());
   exec = std::make_unique<ExecBackend>(clock, state.get(), *exec_runner);
   exec->set_config(config);
-  hosts_deny = std::make_unique<HostsDenyBackend>(s.hosts_deny, clock, state.get());
+  hosts_deny = std::make_unique<HostsDenyBackend>(s.hosts_deny, clock, state.get(),
+                                                  hosts_deny_helper(*exec_runner));
   for (auto [kind, backend] : {std::pair<CommandKind, Backend*>{CommandKind::Exec, exec.get()},
                                {CommandKind::HostsDeny, hosts_deny.get()}}) {
     backend->set_failure_handler(failure_handler(kind));

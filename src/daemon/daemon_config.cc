@@ -5,7 +5,9 @@
 
 #include "daemon/daemon_impl.h"
 #include "exec/exec_check.h"
+#include "exec/exec_unit.h"
 #include "host/host_addresses.h"
+#include "hosts_deny/hosts_deny_check.h"
 namespace rampart {
 namespace {
 
@@ -23,6 +25,29 @@ bool binds_firewalld_drop(const Config& config) {
   return false;
 }
 
+std::string describe_outside_sandbox(const Config& config) {
+  bool exec = false, hosts_deny = false;
+  for (const auto& ar : config.responses) {
+    exec |= config.commands[ar.command].kind == CommandKind::Exec;
+    hosts_deny |= config.commands[ar.command].kind == CommandKind::HostsDeny;
+  }
+  if (!exec && !hosts_deny) return {};
+  std::string out =
+      "\nUnder systemd (rampart.service keeps the file system read-only for rampartd):\n";
+  if (exec)
+    out += fmt::format(
+        "  exec: every run is a transient unit in {}, as root outside rampartd's sandbox "
+        "(journalctl -u 'rampart-exec-*')\n",
+        kExecSlice);
+  if (hosts_deny)
+    out += fmt::format(
+        "  hosts.deny: {} is written by {} in a transient unit that may write {} and nothing "
+        "else\n",
+        config.settings.hosts_deny, RAMPART_HOSTS_DENY_HELPER,
+        hosts_deny_directory(config.settings.hosts_deny));
+  return out;
+}
+
 Result<std::shared_ptr<Config>> load_daemon_config(const Options& options) {
   Result<Config> config = load_config(options.config_path);
   if (!config && config.error().code == ENOENT && !options.config_path_given) {
@@ -32,6 +57,7 @@ Result<std::shared_ptr<Config>> load_daemon_config(const Options& options) {
   if (!config) return std::unexpected(config.error());
   // Scripts run as root: refuse any the exec directory does not keep safe (reads the disk).
   if (auto r = check_exec_commands(*config); !r) return std::unexpected(r.error());
+  if (auto r = check_hosts_deny(*config); !r) return std::unexpected(r.error());
   if (config->settings.node_name.empty()) config->settings.node_name = hostname();
   return std::make_shared<Config>(std::move(*config));
 }

@@ -24,7 +24,7 @@
 #include "exec/exec_backend.h"
 #include "firewalld/firewalld_backend.h"
 #include "fleet/fleet.h"
-#include "hosts_deny/hosts_deny.h"
+#include "hosts_deny/hosts_deny_backend.h"
 #include "input/socket_input.h"
 #include "journal/audit.h"
 #include "journal/journal_input.h"

@@ -24,6 +24,20 @@ void usage(FILE* out) {
           "  -h, --help          show this help\n");
 }
 
+// --check-config: errors, or warnings and what the config resolves to.
+int check_config(const rampart::Options& options) {
+  auto config = rampart::load_daemon_config(options);
+  fflush(stderr);
+  if (!config) {
+    fprintf(stderr, "%s\n", config.error().message.c_str());
+    return 1;
+  }
+  for (const auto& w : (*config)->warnings) fprintf(stderr, "warning: %s\n", w.c_str());
+  fputs(rampart::describe(**config).c_str(), stdout);
+  fputs(rampart::describe_outside_sandbox(**config).c_str(), stdout);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,16 +87,6 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  if (check) {
-    auto config = rampart::load_daemon_config(options);
-    fflush(stderr);
-    if (!config) {
-      fprintf(stderr, "%s\n", config.error().message.c_str());
-      return 1;
-    }
-    for (const auto& w : (*config)->warnings) fprintf(stderr, "warning: %s\n", w.c_str());
-    fputs(rampart::describe(**config).c_str(), stdout);
-    return 0;
-  }
+  if (check) return check_config(options);
   return rampart::Daemon(std::move(options)).run();
 }

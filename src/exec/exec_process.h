@@ -45,6 +45,7 @@ class SpawnRunner final : public ExecRunner {
   explicit SpawnRunner(sd_event* event) : event_(event) {}
   Result<std::unique_ptr<ExecRun>> start(ExecSpec spec, ExecCallbacks callbacks) override;
   std::string describe() const override { return "child processes of rampartd"; }
+  bool outside_sandbox() const override { return false; }
 
  private:
   sd_event* event_;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,14 @@ struct ExecSpec {
   bool keep_stdin_open = false;
   uint64_t timeout_usec = 0;
   std::string label;  // "firewall-drop.sh add 203.0.113.9", for names and descriptions
+  // For rampart's own helpers, not for scripts: the unit runner runs the program with a
+  // read-only file system but for `writable`, no network and only `capabilities` (a mask of
+  // CAP_* bits). The spawn runner has nothing to add to rampartd's own sandbox.
+  struct Sandbox {
+    std::vector<std::string> writable;
+    uint64_t capabilities = 0;
+  };
+  std::optional<Sandbox> sandbox;
 };
 
 struct ExecCallbacks {
@@ -57,6 +66,8 @@ class ExecRunner {
   virtual Result<std::unique_ptr<ExecRun>> start(ExecSpec spec, ExecCallbacks callbacks) = 0;
   // For the log: "child processes", "transient units in rampart-exec.slice".
   virtual std::string describe() const = 0;
+  // True when programs run outside rampartd's sandbox (and may write what rampartd may not).
+  virtual bool outside_sandbox() const = 0;
 };
 
 // A line of output longer than this is passed on in pieces.

@@ -34,6 +34,7 @@ class FakeRunner final : public ExecRunner {
     return std::unique_ptr<ExecRun>(new Run(started, runs.size() - 1));
   }
   std::string describe() const override { return "fake runs"; }
+  bool outside_sandbox() const override { return true; }
 
   // The program of run `i` prints `line` on stdout.
   void print(size_t i, std::string_view line) { runs.at(i)->callbacks.on_stdout(line); }

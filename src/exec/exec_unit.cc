@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "exec/exec_pipes.h"
 #include "exec/exec_process.h"
+#include "exec/exec_unit_properties.h"
 namespace rampart {
 
 namespace {
@@ -30,7 +31,6 @@ struct UnitState {
   std::string result;
   int32_t main_code = 0;
   int32_t main_status = 0;
-  uint32_t main_pid = 0;
 };
 
 // One property of a GetAll reply, by name; the others are skipped.
@@ -45,7 +45,6 @@ int read_property(sd_bus_message* m, std::string_view name, UnitState& st) {
   if (name == "Result") return read_string(st.result);
   if (name == "ExecMainCode") return sd_bus_message_read(m, "v", "i", &st.main_code);
   if (name == "ExecMainStatus") return sd_bus_message_read(m, "v", "i", &st.main_status);
-  if (name == "ExecMainPID") return sd_bus_message_read(m, "v", "u", &st.main_pid);
   if (name == "Job") {
     const char* path = nullptr;
     return sd_bus_message_read(m, "v", "(uo)", &st.job, &path);
@@ -62,51 +61,6 @@ int read_unit_state(sd_bus_message* m, UnitState& st) {
     if (r >= 0) r = sd_bus_message_exit_container(m);
   }
   return r < 0 ? r : sd_bus_message_exit_container(m);
-}
-
-// The unit's properties. `ends` are the program's ends of the pipes; the message holds
-// duplicates of them, and systemd gets its own.
-int append_properties(sd_bus_message* m, const ExecSpec& spec, const ExecPipes::ChildEnds& ends,
-                      const std::string& ident) {
-  std::vector<const char*> argv;
-  for (const auto& a : spec.argv) argv.push_back(a.c_str());
-  argv.push_back(nullptr);
-  std::string description = "rampart active response: " + spec.label;
-  int r = sd_bus_message_open_container(m, 'a', "(sv)");
-  auto set = [&](const char* name, const char* type, auto... value) {
-    if (r >= 0) r = sd_bus_message_append(m, "(sv)", name, type, value...);
-  };
-  set("Description", "s", description.c_str());
-  set("Slice", "s", std::string(kExecSlice).c_str());
-  set("Type", "s", "exec");
-  // rampart reads the result before systemd may collect the unit, and gets its signals.
-  set("AddRef", "b", 1);
-  set("CollectMode", "s", "inactive-or-failed");
-  set("WorkingDirectory", "s", "/");  // where ossec-execd runs scripts from
-  set("Environment", "as", 2, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      "LC_ALL=C");
-  set("StandardInputFileDescriptor", "h", ends.in.get());
-  set("StandardOutputFileDescriptor", "h", ends.out.get());
-  // Not "journal" for stdout (the fd wins anyway): systemd hands stderr a copy of stdout when
-  // both name the same kind of output, and stderr belongs in the journal, under the unit.
-  set("StandardOutput", "s", "null");
-  set("StandardError", "s", "journal");
-  set("SyslogIdentifier", "s", ident.c_str());
-  // At the time limit systemd kills the unit's whole cgroup, whatever the script started.
-  set("RuntimeMaxUSec", "t", spec.timeout_usec);
-  set("KillSignal", "i", SIGKILL);
-  // ExecStart: a(sasb), the path, argv and "do not ignore a failure".
-  if (r >= 0) r = sd_bus_message_open_container(m, 'r', "sv");
-  if (r >= 0) r = sd_bus_message_append(m, "s", "ExecStart");
-  if (r >= 0) r = sd_bus_message_open_container(m, 'v', "a(sasb)");
-  if (r >= 0) r = sd_bus_message_open_container(m, 'a', "(sasb)");
-  if (r >= 0) r = sd_bus_message_open_container(m, 'r', "sasb");
-  if (r >= 0) r = sd_bus_message_append(m, "s", argv[0]);
-  if (r >= 0) r = sd_bus_message_append_strv(m, const_cast<char**>(argv.data()));
-  if (r >= 0) r = sd_bus_message_append(m, "b", 0);
-  for (int i = 0; i < 5 && r >= 0; ++i) r = sd_bus_message_close_container(m);
-  if (r >= 0) r = sd_bus_message_append(m, "a(sa(sv))", 0);  // no auxiliary units
-  return r;
 }
 
 std::string basename_of(std::string_view path) {
@@ -180,7 +134,9 @@ Result<void> UnitRun::start(sd_event* event, const ExecSpec& spec) {
                                          "org.freedesktop.systemd1.Manager", "StartTransientUnit");
   BusMessagePtr m(raw);
   if (r >= 0) r = sd_bus_message_append(m.get(), "ss", name_.c_str(), "fail");
-  if (r >= 0) r = append_properties(m.get(), spec, ends, basename_of(spec.argv[0]));
+  if (r >= 0)
+    r = append_exec_unit_properties(m.get(), spec, ends.in.get(), ends.out.get(),
+                                    basename_of(spec.argv[0]));
   if (r >= 0) r = sd_bus_call_async(bus_, &slot, m.get(), on_started, this, 0);
   if (r < 0) return fail_errno(r, "cannot ask systemd to start {}", name_);
   call_.reset(slot);

@@ -41,6 +41,7 @@ class UnitRunner final : public ExecRunner {
   static Result<std::unique_ptr<UnitRunner>> open(sd_event* event);
   Result<std::unique_ptr<ExecRun>> start(ExecSpec spec, ExecCallbacks callbacks) override;
   std::string describe() const override;
+  bool outside_sandbox() const override { return true; }
 
  private:
   UnitRunner() = default;

@@ -13,8 +13,6 @@
 #include "base/fd.h"
 #include "base/log.h"
 #include "base/text.h"
-#include "core/enforcer.h"
-#include "state/state_store.h"
 namespace rampart {
 
 namespace {
@@ -57,13 +55,6 @@ std::string dir_of(const std::string& path) {
   size_t slash = path.rfind('/');
   if (slash == std::string::npos) return ".";
   return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-uint32_t rule_of(std::string_view comment) {
-  uint32_t rule = 0;
-  if (size_t colon = comment.rfind(':'); colon != std::string_view::npos)
-    std::from_chars(comment.data() + colon + 1, comment.data() + comment.size(), rule);
-  return rule;
 }
 
 }  // namespace
@@ -165,75 +156,29 @@ Result<void> update_hosts_deny(const std::string& path, const HostsDenyEdits& ed
   return fail(EAGAIN, "{} kept being replaced while rampart tried to update it", path);
 }
 
-HostsDenyBackend::HostsDenyBackend(std::string path, const Clock& clock, StateStore* state)
-    : path_(std::move(path)), clock_(clock), state_(state) {}
-
-ApplyResult HostsDenyBackend::apply(std::span<const Change> changes) {
-  ApplyResult result;
-  HostsDenyEdits edits;
-  edits.reserve(changes.size());
-  uint64_t now = clock_.realtime_us();
-  for (const auto& c : changes) {
-    edits[c.address] = c.op == Change::Op::Add;
-    if (c.op != Change::Op::Add || !state_) continue;
-    UndoRecord r{.kind = CommandKind::HostsDeny,
-                 .command = c.command,
-                 .address = c.address,
-                 .deadline_us = c.timeout_ms ? now + c.timeout_ms * 1000 : 0,
-                 .rule_id = rule_of(c.comment),
-                 .confirmed = true};
-    state_->put(r);
+std::string encode_hosts_deny_edits(const HostsDenyEdits& edits) {
+  std::string out;
+  for (const auto& [address, want] : edits) {
+    out += want ? '+' : '-';
+    out += address.str();
+    out += '\n';
   }
-  // The undo must be on disk before the line is: a crash in between is repaired at start.
-  Result<void> written = state_ ? state_->flush() : Result<void>{};
-  if (!written) {
-    log_error("hosts.deny: not adding blocks: {}", written.error().message);
-    for (auto& [address, want] : edits) want = false;
-  }
-  auto updated = update_hosts_deny(path_, edits);
-  if (updated) ++rewrites_;
-  for (size_t i = 0; i < changes.size(); ++i) {
-    const Change& c = changes[i];
-    bool add = c.op == Change::Op::Add;
-    if (add && !written) {
-      result.rejected.emplace_back(i, written.error());
-      if (state_) state_->erase(CommandKind::HostsDeny, c.command, c.address);
-    } else if (!updated) {
-      result.rejected.emplace_back(i, updated.error());
-      // A failed add leaves no block; a failed delete keeps its undo for the next start.
-      if (add && state_) state_->erase(CommandKind::HostsDeny, c.command, c.address);
-    } else {
-      ++result.applied;
-      if (!add && state_) state_->erase(CommandKind::HostsDeny, c.command, c.address);
-    }
-  }
-  return result;
+  return out;
 }
 
-Result<std::vector<RestoredBlock>> HostsDenyBackend::restore() {
-  std::vector<RestoredBlock> blocks;
-  if (!state_) return blocks;
-  auto records = state_->undo_records(CommandKind::HostsDeny);
-  if (records.empty()) return blocks;
-  uint64_t now = clock_.realtime_us();
+Result<HostsDenyEdits> parse_hosts_deny_edits(std::string_view text) {
   HostsDenyEdits edits;
-  for (const auto& r : records) {
-    bool expired = r.deadline_us && r.deadline_us <= now;
-    edits[r.address] = !expired;
-    if (!expired)
-      blocks.push_back(
-          RestoredBlock{r.address, r.command, r.rule_id,
-                        r.deadline_us ? std::max<uint64_t>(1, (r.deadline_us - now) / 1000) : 0});
+  for (int line = 1; !text.empty(); ++line) {
+    size_t nl = text.find('\n');
+    std::string_view l = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    if (l.empty()) continue;
+    auto address = Address::parse_host(l.substr(1));
+    if ((l[0] != '+' && l[0] != '-') || !address)
+      return fail(EINVAL, "line {}: \"{}\" is not +ADDRESS or -ADDRESS", line, l);
+    edits[*address] = l[0] == '+';
   }
-  if (auto u = update_hosts_deny(path_, edits); !u) return std::unexpected(u.error());
-  ++rewrites_;
-  for (const auto& r : records)
-    if (!edits[r.address]) {
-      log_info("expired {} ({}, hosts-deny) while rampartd was not running", r.address.str(),
-               r.command);
-      state_->erase(CommandKind::HostsDeny, r.command, r.address);
-    }
-  return blocks;
+  return edits;
 }
 
 }  // namespace rampart

@@ -1,5 +1,7 @@
-// The native host-deny: "ALL:<addr>" lines in /etc/hosts.deny (tcp_wrappers), as OSSEC's and
-// Wazuh's host-deny scripts write them, without running a script per block.
+// The native host-deny's file: "ALL:<addr>" lines in /etc/hosts.deny (tcp_wrappers), as OSSEC's
+// and Wazuh's host-deny scripts write them, without running a script per block. The Backend
+// is in hosts_deny_backend.h; rampart-hosts-deny (hosts_deny_helper.cc) writes the file for it
+// when rampartd's sandbox does not let it.
 #pragma once
 
 #include <optional>
@@ -10,12 +12,7 @@
 
 #include "base/address.h"
 #include "base/error.h"
-#include "core/backend.h"
-#include "core/clock.h"
 namespace rampart {
-
-class StateStore;
-struct RestoredBlock;
 
 // address -> true: the file must hold its line; false: it must not.
 using HostsDenyEdits = std::unordered_map<Address, bool, AddressHash>;
@@ -33,25 +30,9 @@ std::string rewrite_hosts_deny(std::string_view content, const HostsDenyEdits& e
 // under an flock of the file. EWOULDBLOCK when another process holds the lock.
 Result<void> update_hosts_deny(const std::string& path, const HostsDenyEdits& edits);
 
-// The Backend: every change of one commit is one rewrite. Blocks do not expire by themselves;
-// the enforcer sends the delete. Each line's undo is in the state store before it is written.
-class HostsDenyBackend final : public Backend {
- public:
-  HostsDenyBackend(std::string path, const Clock& clock, StateStore* state);
-  std::string_view name() const override { return "hosts-deny"; }
-  bool expires_by_itself() const override { return false; }
-  ApplyResult apply(std::span<const Change> changes) override;
-
-  // At start: lines whose deadline passed are removed, the others written again (a crash may
-  // have come between the undo record and the rewrite) and returned for the enforcer.
-  Result<std::vector<RestoredBlock>> restore();
-  uint64_t rewrites() const { return rewrites_; }
-
- private:
-  std::string path_;
-  const Clock& clock_;
-  StateStore* state_;
-  uint64_t rewrites_ = 0;
-};
+// What rampart-hosts-deny reads on stdin: one "+<address>" (the line must be there) or
+// "-<address>" (it must not) per line.
+std::string encode_hosts_deny_edits(const HostsDenyEdits& edits);
+Result<HostsDenyEdits> parse_hosts_deny_edits(std::string_view text);
 
 }  // namespace rampart

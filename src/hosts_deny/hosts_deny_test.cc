@@ -6,13 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/enforcer.h"
-#include "core/enforcer_fakes.h"
-#include "state/state_store.h"
 namespace rampart {
 namespace {
-
-using fakes::FakeClock;
 
 Address A(std::string_view s) {
   return *Address::parse(s);
@@ -90,78 +85,17 @@ TEST(HostsDeny, FileRewriteKeepsModeAndIsAtomic) {
   EXPECT_EQ(files, 1u) << "no temporary file left behind";
 }
 
-TEST(HostsDeny, TenThousandBlocksAreOneRewrite) {
-  TempDir dir;
-  std::string path = dir.path + "/hosts.deny";
-  { std::ofstream(path) << "# admin line\nsshd: 192.0.2.1\n"; }
-  FakeClock clock;
-  auto state = StateStore::open(dir.path + "/state");
-  ASSERT_TRUE(state) << state.error().message;
-  HostsDenyBackend backend(path, clock, state->get());
-  std::vector<Change> changes;
-  for (uint32_t i = 0; i < 10000; ++i) {
-    Change c;
-    c.address = Address::v4(0x0a000000 + i);
-    c.timeout_ms = 600000;
-    c.command = "host-deny";
-    c.comment = "host-deny:5712";
-    changes.push_back(c);
-  }
-  ApplyResult r = backend.apply(changes);
-  EXPECT_EQ(r.applied, 10000u);
-  EXPECT_TRUE(r.rejected.empty());
-  EXPECT_EQ(backend.rewrites(), 1u);
-  std::string content = slurp(path);
-  EXPECT_EQ(std::count(content.begin(), content.end(), '\n'), 10002);
-  EXPECT_TRUE(content.starts_with("# admin line\nsshd: 192.0.2.1\nALL:10.0.0.0\n"));
-  EXPECT_EQ((*state)->undo_count(), 10000u);
-
-  // Removing half is one more rewrite, and their undo records go.
-  std::vector<Change> deletes;
-  for (uint32_t i = 0; i < 10000; i += 2) {
-    Change c;
-    c.op = Change::Op::Delete;
-    c.address = Address::v4(0x0a000000 + i);
-    deletes.push_back(c);
-  }
-  backend.apply(deletes);
-  EXPECT_EQ(backend.rewrites(), 2u);
-  content = slurp(path);
-  EXPECT_EQ(std::count(content.begin(), content.end(), '\n'), 5002);
-  EXPECT_EQ(content.find("ALL:10.0.0.0\n"), std::string::npos);
-  EXPECT_NE(content.find("ALL:10.0.0.1\n"), std::string::npos);
-  EXPECT_EQ((*state)->undo_count(), 5000u);
-}
-
-TEST(HostsDeny, RestoreRemovesExpiredAndKeepsTheRest) {
-  TempDir dir;
-  std::string path = dir.path + "/hosts.deny";
-  FakeClock clock;
-  {
-    auto state = StateStore::open(dir.path + "/state");
-    ASSERT_TRUE(state);
-    HostsDenyBackend backend(path, clock, state->get());
-    Change a{.address = A("198.51.100.1"), .timeout_ms = 5000, .comment = "host-deny:1"};
-    a.command = "host-deny";
-    Change b{.address = A("2001:db8::5"), .timeout_ms = 60000, .comment = "host-deny:2"};
-    b.command = "host-deny";
-    std::vector<Change> changes{a, b};
-    backend.apply(changes);
-  }
-  EXPECT_EQ(slurp(path), "ALL:198.51.100.1\nALL:[2001:db8::5]\n");
-  clock.now += 10'000'000;  // 10 s later: the first one is due
-  auto state = StateStore::open(dir.path + "/state");
-  ASSERT_TRUE(state);
-  HostsDenyBackend backend(path, clock, state->get());
-  auto blocks = backend.restore();
-  ASSERT_TRUE(blocks);
-  ASSERT_EQ(blocks->size(), 1u);
-  EXPECT_EQ((*blocks)[0].address, A("2001:db8::5"));
-  EXPECT_EQ((*blocks)[0].command, "host-deny");
-  EXPECT_EQ((*blocks)[0].rule_id, 2u);
-  EXPECT_NEAR(double((*blocks)[0].remaining_ms), 50000.0, 10.0);
-  EXPECT_EQ(slurp(path), "ALL:[2001:db8::5]\n");
-  EXPECT_EQ((*state)->undo_count(), 1u);
+TEST(HostsDeny, EditsForTheHelperRoundTrip) {
+  HostsDenyEdits edits{{A("203.0.113.9"), true}, {A("2001:db8::9"), false}};
+  std::string text = encode_hosts_deny_edits(edits);
+  EXPECT_NE(text.find("+203.0.113.9\n"), std::string::npos);
+  EXPECT_NE(text.find("-2001:db8::9\n"), std::string::npos);
+  auto back = parse_hosts_deny_edits(text);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(*back, edits);
+  EXPECT_EQ(parse_hosts_deny_edits("+203.0.113.9\n*nope\n").error().message,
+            "line 2: \"*nope\" is not +ADDRESS or -ADDRESS");
+  EXPECT_FALSE(parse_hosts_deny_edits("+203.0.113.0/24\n"));
 }
 
 }  // namespace
