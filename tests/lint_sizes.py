@@ -20,7 +20,6 @@ MAX_FUNCTION_LINES = 60
 KNOWN = {
     "src/nft/nft_backend.cc": "restart",
     "src/nft/nft_backend.cc:transact": "restart",
-    "src/exec/exec_backend.cc:ExecBackend::apply": "sandbox",
 }
 
 # Between ")" and "{" of a function definition.

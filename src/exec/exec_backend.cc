@@ -70,63 +70,64 @@ bool ExecBackend::release(const std::string& rkey) {
   return true;
 }
 
+Result<std::unique_ptr<ExecBackend::Run>> ExecBackend::add(const Change& c, uint64_t now) {
+  const Settings& s = config_->settings;
+  Key key{c.command, c.address};
+  uint64_t deadline = c.timeout_ms ? now + c.timeout_ms * 1000 : 0;
+  if (auto it = active_.find(key); it != active_.end()) {
+    // execd's repeat: the deadline moves, the script does not run again.
+    it->second.deadline_us = deadline;
+    save(key, it->second);
+    return nullptr;
+  }
+  const Command* cmd = config_->find_command(c.command);
+  if (!cmd || cmd->kind != CommandKind::Exec)
+    return fail(ENOENT, "command \"{}\" is not an exec command", c.command);
+  if (!c.alert) return fail(EINVAL, "no alert to give the script");
+  auto program = check_(s.exec_directory, cmd->executable);
+  if (!program) return std::unexpected(program.error());
+  Active a{.request = make_exec_request(*cmd, *program, *c.alert, s.node_name),
+           .deadline_us = deadline,
+           .rule_id = rule_of(c.comment),
+           .generation = ++generation_};
+  save(key, a);
+  auto run = std::make_unique<Run>(
+      Run{.key = key, .verb = ExecVerb::Add, .request = a.request, .generation = a.generation});
+  active_.emplace(key, std::move(a));
+  return run;
+}
+
+std::unique_ptr<ExecBackend::Run> ExecBackend::remove(const Change& c) {
+  Key key{c.command, c.address};
+  auto it = active_.find(key);
+  if (it == active_.end()) return nullptr;
+  Active a = std::move(it->second);
+  active_.erase(it);
+  if (release(a.rkey))
+    return std::make_unique<Run>(
+        Run{.key = key, .verb = ExecVerb::Delete, .request = std::move(a.request)});
+  // Another block holds the same check_keys key: its delete undoes the action.
+  if (state_) state_->erase(CommandKind::Exec, key.command, key.address);
+  return nullptr;
+}
+
 ApplyResult ExecBackend::apply(std::span<const Change> changes) {
   ApplyResult result;
-  const Settings& s = config_->settings;
   uint64_t now = clock_.realtime_us();
   std::vector<std::unique_ptr<Run>> fresh;
   std::vector<size_t> added;  // indexes of changes that start an add
   for (size_t i = 0; i < changes.size(); ++i) {
     const Change& c = changes[i];
-    Key key{c.command, c.address};
-    if (c.op == Change::Op::Add) {
-      uint64_t deadline = c.timeout_ms ? now + c.timeout_ms * 1000 : 0;
-      if (auto it = active_.find(key); it != active_.end()) {
-        // execd's repeat: the deadline moves, the script does not run again.
-        it->second.deadline_us = deadline;
-        save(key, it->second);
-        ++result.applied;
-        continue;
-      }
-      const Command* cmd = config_->find_command(c.command);
-      if (!cmd || cmd->kind != CommandKind::Exec) {
-        result.rejected.emplace_back(
-            i, Error{ENOENT, fmt::format("command \"{}\" is not an exec command", c.command)});
-        continue;
-      }
-      if (!c.alert) {
-        result.rejected.emplace_back(i, Error{EINVAL, "no alert to give the script"});
-        continue;
-      }
-      auto program = check_(s.exec_directory, cmd->executable);
-      if (!program) {
-        result.rejected.emplace_back(i, program.error());
-        continue;
-      }
-      Active a{.request = make_exec_request(*cmd, *program, *c.alert, s.node_name),
-               .deadline_us = deadline,
-               .rule_id = rule_of(c.comment),
-               .generation = ++generation_};
-      save(key, a);
-      auto run = std::make_unique<Run>(
-          Run{.key = key, .verb = ExecVerb::Add, .request = a.request, .generation = a.generation});
-      active_.emplace(key, std::move(a));
-      fresh.push_back(std::move(run));
-      added.push_back(i);
-    } else {
-      auto it = active_.find(key);
-      if (it != active_.end()) {
-        Active a = std::move(it->second);
-        active_.erase(it);
-        if (release(a.rkey)) {
-          fresh.push_back(std::make_unique<Run>(
-              Run{.key = key, .verb = ExecVerb::Delete, .request = std::move(a.request)}));
-        } else if (state_) {
-          // Another block holds the same check_keys key: its delete undoes the action.
-          state_->erase(CommandKind::Exec, key.command, key.address);
-        }
-      }
+    if (c.op != Change::Op::Add) {
+      if (auto run = remove(c)) fresh.push_back(std::move(run));
       ++result.applied;
+    } else if (auto run = add(c, now); !run) {
+      result.rejected.emplace_back(i, run.error());
+    } else if (!*run) {
+      ++result.applied;  // a repeat
+    } else {
+      fresh.push_back(std::move(*run));
+      added.push_back(i);
     }
   }
   // Every undo is on disk before its script starts: a crash in between is repaired at start.

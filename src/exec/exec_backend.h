@@ -86,6 +86,11 @@ class ExecBackend final : public Backend {
     std::unique_ptr<ExecRun> process;
   };
 
+  // An add: the run of its script, nullptr for a repeat of an active block (execd moves its
+  // deadline only), or why it cannot run.
+  Result<std::unique_ptr<Run>> add(const Change& change, uint64_t now);
+  // A delete: the run that undoes the block, or nullptr when there is nothing to undo here.
+  std::unique_ptr<Run> remove(const Change& change);
   void save(const Key& key, const Active& a);
   // A block leaves its check_keys key; true when no other block holds it (run the delete).
   bool release(const std::string& rkey);
