@@ -104,32 +104,36 @@ TEST_F(DaemonTest, RestartKeepsBlocksAndRebuildsTheView) {
   EXPECT_TRUE(wait_until([&] { return daemon.stat("refreshed") == 1u; }));
 }
 
-// A clean stop leaves a snapshot of the table; the next start trusts it only when nftables
-// has not changed since, and never sends the elements again.
-TEST_F(DaemonTest, RestartAfterACleanStopLoadsTheSnapshotInsteadOfTheKernel) {
+// A clean stop leaves the record's base; the next start trusts it when nftables has not
+// changed since, and never sends the elements again.
+TEST_F(DaemonTest, RestartAfterACleanStopLoadsTheRecordInsteadOfTheKernel) {
   ASSERT_EQ(daemon.start(kDropCommand + drop_binding(600)), "");
   ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.31"), wazuh_alert("2001:db8::31")}));
   ASSERT_TRUE(appears("blocked4", "203.0.113.31"));
   ASSERT_TRUE(appears("blocked6", "2001:db8::31"));
   EXPECT_EQ(daemon.stop(SIGTERM), 0);
-  std::string snapshot = daemon.state_dir() + "/nftables.blocks";
+  std::string base = daemon.state_dir() + "/nftables.blocks";
   struct stat st {};
-  ASSERT_EQ(stat(snapshot.c_str(), &st), 0) << daemon.log();
+  ASSERT_EQ(stat(base.c_str(), &st), 0) << daemon.log();
+  EXPECT_NE(daemon.log().find("saved 2 blocks to " + base), std::string::npos) << daemon.log();
 
   size_t before = daemon.log().size();  // the log goes on across starts
   ASSERT_EQ(daemon.start(kDropCommand + drop_binding(600)), "");
   std::string second = daemon.log().substr(before);
   EXPECT_EQ(second.find("reading the blocks from the kernel"), std::string::npos) << second;
+  EXPECT_EQ(second.find("after the start"), std::string::npos) << "nothing left to check";
   EXPECT_NE(second.find("restored 2 active blocks from nftables"), std::string::npos);
-  EXPECT_NE(stat(snapshot.c_str(), &st), 0) << "a snapshot is used once";
   EXPECT_EQ(daemon.stat("active"), 2u);
   EXPECT_EQ(daemon.stat("nft_elements"), 0u) << "nothing is re-inserted";
-  // The restored view is the real one: revoking goes to the kernel.
+  // The restored view is the real one: a repeat refreshes the kernel's element.
   ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.31")}));
   EXPECT_TRUE(wait_until([&] { return daemon.stat("refreshed") == 1u; }));
 }
 
-TEST_F(DaemonTest, AChangeWhileStoppedMakesTheStartReadTheKernel) {
+// An nft command while rampartd was down moves the generation on: the start serves from the
+// record at once and then looks every block up; what an administrator deleted meanwhile is
+// forgotten, not added back.
+TEST_F(DaemonTest, AChangeWhileStoppedIsCheckedAgainstTheKernelAfterTheStart) {
   ASSERT_EQ(daemon.start(kDropCommand + drop_binding(600)), "");
   ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.32"), wazuh_alert("203.0.113.33")}));
   ASSERT_TRUE(appears("blocked4", "203.0.113.33"));
@@ -139,23 +143,76 @@ TEST_F(DaemonTest, AChangeWhileStoppedMakesTheStartReadTheKernel) {
   ASSERT_EQ(status, 0);
 
   ASSERT_EQ(daemon.start(kDropCommand + drop_binding(600)), "");
-  EXPECT_NE(daemon.log().find("reading the blocks from the kernel: nftables changed since the "
-                              "snapshot"),
-            std::string::npos)
+  EXPECT_NE(daemon.log().find("nftables changed since the record (generation"), std::string::npos)
       << daemon.log();
+  ASSERT_TRUE(wait_until([&] {
+    return daemon.log().find("checked 2 blocks against table inet " + daemon.table()) !=
+           std::string::npos;
+  })) << daemon.log();
+  EXPECT_NE(daemon.log().find("1 were gone"), std::string::npos) << daemon.log();
+  EXPECT_NE(daemon.log().find("unblocked 203.0.113.32"), std::string::npos) << daemon.log();
   EXPECT_EQ(daemon.stat("active"), 1u) << "the element deleted meanwhile is not a block";
+  EXPECT_EQ(set("blocked4").size(), 1u);
 }
 
-TEST_F(DaemonTest, AfterACrashTheStartReadsTheKernel) {
+// kill -9 leaves no base, but the log has every change the kernel took, ahead of it.
+TEST_F(DaemonTest, AfterACrashTheStartReplaysTheRecord) {
   ASSERT_EQ(daemon.start(kDropCommand + drop_binding(600)), "");
   ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.34")}));
   ASSERT_TRUE(appears("blocked4", "203.0.113.34"));
+  auto before = find("blocked4", "203.0.113.34");
+  ASSERT_TRUE(before);
+  uint64_t expires_ms = before->expires_ms;
   daemon.stop(SIGKILL);
+  size_t start = daemon.log().size();
   ASSERT_EQ(daemon.start(kDropCommand + drop_binding(600)), "");
-  EXPECT_NE(daemon.log().find("reading the blocks from the kernel: no snapshot from a clean stop"),
-            std::string::npos)
-      << daemon.log();
+  std::string second = daemon.log().substr(start);
+  EXPECT_EQ(second.find("reading the blocks from the kernel"), std::string::npos) << second;
+  EXPECT_EQ(second.find("after the start"), std::string::npos) << second;
   EXPECT_EQ(daemon.stat("active"), 1u);
+  EXPECT_EQ(daemon.stat("nft_elements"), 0u);
+  // The deadline is the one the block had, not a fresh timeout.
+  auto after = find("blocked4", "203.0.113.34");
+  ASSERT_TRUE(after);
+  EXPECT_LE(after->expires_ms, expires_ms);
+}
+
+// A reboot empties the kernel: every block with time left comes back from the record, with
+// that time; one whose deadline passed does not. The boot is rampart's own boot id in
+// $RUNTIME_DIRECTORY (as under the unit), so the test can make a new one.
+TEST_F(DaemonTest, AfterARebootTheRecordPutsTheBlocksBack) {
+  TempDir run_dir;
+  std::vector<std::string> env{"RUNTIME_DIRECTORY=" + run_dir.path()};
+  // Rule 5712 blocks for 10 minutes, rule 5713 for 2 seconds.
+  const std::string config = kDropCommand + R"(
+  <active-response><command>firewall-drop</command><location>local</location>
+    <rules_id>5712</rules_id><timeout>600</timeout></active-response>
+  <active-response><command>firewall-drop</command><location>local</location>
+    <rules_id>5713</rules_id><timeout>2</timeout></active-response>)";
+  ASSERT_EQ(daemon.start(config, {}, env), "");
+  ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.35"), wazuh_alert("2001:db8::35"),
+                           wazuh_alert("203.0.113.36", 10, "5713")}));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.36"));
+  ASSERT_TRUE(appears("blocked6", "2001:db8::35"));
+  daemon.stop(SIGKILL);
+  // The new boot: a fresh runtime directory, an empty kernel; .36's time runs out meanwhile.
+  ASSERT_EQ(unlink(run_dir.file("boot-id").c_str()), 0);
+  run("nft delete table inet " + daemon.table());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  ASSERT_EQ(daemon.start(config, {}, env), "");
+  EXPECT_NE(daemon.log().find("the record is from another boot"), std::string::npos)
+      << daemon.log();
+  ASSERT_TRUE(wait_until([&] {
+    return daemon.log().find("re-added 2 blocks to table inet") != std::string::npos;
+  })) << daemon.log();
+  auto v4 = find("blocked4", "203.0.113.35");
+  ASSERT_TRUE(v4) << run("nft list ruleset");
+  EXPECT_GT(v4->expires_ms, 590000u);
+  EXPECT_LT(v4->timeout_ms, 600000u) << "what was left, not a fresh timeout";
+  EXPECT_EQ(v4->comment, "firewall-drop:5712");
+  EXPECT_TRUE(find("blocked6", "2001:db8::35"));
+  EXPECT_FALSE(find("blocked4", "203.0.113.36")) << "its deadline passed while down";
+  EXPECT_EQ(daemon.stat("active"), 2u);
 }
 
 TEST_F(DaemonTest, BlocksThatExpireWhileStoppedAreNotRestored) {

@@ -16,6 +16,7 @@
 
 #include "harness.h"
 #include "nft/nft_backend.h"
+#include "nft/nft_lookup.h"
 namespace rampart {
 namespace {
 
@@ -417,6 +418,55 @@ TEST(NftBackend, DumpMatchesWhatNftLists) {
   }
 }
 
+// Keyed lookups see what the kernel holds: hosts and prefixes with their remaining time and
+// comment, nothing for keys that are absent (also several in a row, and at the end of a
+// request), and nothing for a prefix that is only covered by a larger one.
+TEST(NftLookup, FindsHostsAndPrefixesAndNothingElse) {
+  IN_NEW_NETNS();
+  auto nft = open_ready();
+  ASSERT_TRUE(nft);
+  std::vector<Change> c = {add("203.0.113.9", kHour, "a:1"), add("2001:db8::5", 0, "b:2"),
+                           add("198.51.100.0/24", 2 * kHour, "c:3"),
+                           add("2001:db8:ff00::/40", kHour, "d:4")};
+  for (uint32_t i = 0; i < 250; i += 2) c.push_back(add(flood_address(i).str(), kHour, "f:5"));
+  ASSERT_TRUE(nft->apply(c).rejected.empty());
+  std::vector<Address> keys;
+  for (const char* a : {"203.0.113.9", "203.0.113.10", "2001:db8::5", "198.51.100.0/24",
+                        "198.51.100.128/25", "2001:db8:ff00::/40", "2001:db8:ff01::/48"})
+    keys.push_back(*Address::parse(a));
+  for (uint32_t i = 0; i < 250; ++i) keys.push_back(flood_address(i));
+  keys.push_back(*Address::parse("203.0.113.11"));
+  auto lookup = NftLookup::open("rampart");
+  ASSERT_TRUE(lookup) << lookup.error().message;
+  auto found = (*lookup)->find(keys);
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_EQ(found->size(), keys.size());
+  auto expect = [&](size_t i, bool present, uint64_t timeout_ms, const char* comment) {
+    SCOPED_TRACE(keys[i].str());
+    ASSERT_EQ((*found)[i].has_value(), present);
+    if (!present) return;
+    EXPECT_EQ((*found)[i]->timeout_ms, timeout_ms);
+    EXPECT_EQ((*found)[i]->comment, comment);
+    if (timeout_ms) {
+      EXPECT_NEAR(double((*found)[i]->expires_ms), double(timeout_ms), 5000.0);
+    }
+  };
+  expect(0, true, kHour, "a:1");
+  expect(1, false, 0, "");
+  expect(2, true, 0, "b:2");
+  expect(3, true, 2 * kHour, "c:3");
+  expect(4, false, 0, "");
+  expect(5, true, kHour, "d:4");
+  expect(6, false, 0, "");
+  for (uint32_t i = 0; i < 250; ++i) expect(7 + i, i % 2 == 0, kHour, "f:5");
+  expect(keys.size() - 1, false, 0, "");
+
+  run("nft delete table inet rampart");
+  auto gone = (*lookup)->find(keys);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ENOENT) << gone.error().message;
+}
+
 TEST(NftBackend, HundredThousandAddsAreOneTransaction) {
   IN_NEW_NETNS();
   auto nft = open_ready();
@@ -461,6 +511,18 @@ TEST(NftBackend, HundredThousandAddsAreOneTransaction) {
   double dump_s = seconds_since(t2);
   ASSERT_TRUE(dumped);
   EXPECT_EQ(dumped->size(), kCount);
+  std::vector<Address> keys;
+  for (uint32_t i = 0; i < kCount; ++i) keys.push_back(flood_address(i));
+  auto lookup = NftLookup::open("rampart");
+  ASSERT_TRUE(lookup);
+  auto t4 = std::chrono::steady_clock::now();
+  auto found = (*lookup)->find(keys);
+  double lookup_s = seconds_since(t4);
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(std::count_if(found->begin(), found->end(), [](auto& e) { return e.has_value(); }),
+            std::ptrdiff_t{kCount});
+  std::printf("[ info ] 100000 keyed lookups: %.3f s in %llu requests\n", lookup_s,
+              static_cast<unsigned long long>((*lookup)->requests()));
   auto t3 = std::chrono::steady_clock::now();
   auto n = nft->flush();
   std::printf("[ info ] dump() of 100000: %.3f s; flush(): %.3f s\n", dump_s, seconds_since(t3));

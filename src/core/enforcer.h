@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -115,6 +116,18 @@ class Enforcer {
   // block of `kind` with its remaining time, except addresses for which `present` says the
   // backend still has them. Returns how many addresses were queued.
   size_t resync(CommandKind kind, const std::function<bool(const Address&)>& present = {});
+  // The same for the listed addresses only (a re-add or a repair in slices): every <ports>
+  // scope of their blocks, or only the per-service ones without `whole_address`. Returns how
+  // many addresses had blocks of `kind`.
+  size_t resync(CommandKind kind, std::span<const Address> addresses, bool whole_address = true);
+  // The backend keeps `address` for `remaining_ms` more (0: no timeout): no whole-address block
+  // of `kind` outlasts that, and the longest lasts exactly that long. Nothing is queued.
+  void align(CommandKind kind, const Address& address, uint64_t remaining_ms);
+  // The change that makes the backend match the table for `address` in the scope of `ports`:
+  // an add with the longest remaining time of its blocks of `kind` there (what sync() queues),
+  // or a delete when none is left. Nothing is queued.
+  Change desired(CommandKind kind, const Address& address,
+                 const std::vector<ServicePort>& ports = {}) const;
 
   // This host's own addresses are never blocked (like loopback); set at start and on reload.
   void set_host_addresses(std::vector<Address> addresses);
@@ -167,6 +180,8 @@ class Enforcer {
   // Queues the backend change that makes `address` match the table for `kind`: an add with the
   // longest remaining timeout of its blocks of that kind, or a delete when none is left.
   void sync(CommandKind kind, const Address& address, uint32_t rule_id, uint16_t scope);
+  Change change_for(CommandKind kind, const Address& address, uint32_t rule_id,
+                    uint16_t scope) const;
   // Blocks of commands with the same <ports> share their kernel elements: scope 0 is all
   // traffic, the others index scopes_. Per command id, kept until the config changes.
   static constexpr uint16_t kAllTraffic = 0;

@@ -1,7 +1,12 @@
 // The blocks that outlive rampartd: putting back what a backend or a snapshot still holds,
 // taking a snapshot, and the repeated-offender counts.
+#include <algorithm>
+
 #include "core/enforcer.h"
+#include "core/enforcer_internal.h"
 namespace rampart {
+
+using namespace enforcer_internal;
 namespace {
 constexpr std::string_view kUnknown = "unknown";
 }  // namespace
@@ -23,6 +28,8 @@ void Enforcer::restore(CommandKind kind, const std::vector<RestoredBlock>& block
 BlockSnapshot Enforcer::snapshot(CommandKind kind) const {
   BlockSnapshot s;
   s.commands = command_names_;
+  for (CommandId c = 0; c < command_names_.size(); ++c)
+    s.scopes.push_back(ports_text(scopes_[scope_of(c)]));
   s.reasons = table_.reasons();
   s.blocks.reserve(table_.size());
   for (const auto& [key, block] : table_.blocks())
@@ -54,6 +61,28 @@ size_t Enforcer::restore(CommandKind kind, const BlockSnapshot& snapshot) {
 void Enforcer::restore_offence(std::string_view command, const Address& address, uint32_t count,
                                uint64_t last_sec) {
   offenders_.set(BlockKey{address, command_id(command)}, count, last_sec);
+}
+
+void Enforcer::align(CommandKind kind, const Address& address, uint64_t remaining_ms) {
+  uint64_t kernel = remaining_ms ? clock_.monotonic_us() + remaining_ms * 1000 : 0;
+  auto [first, last] = table_.range(address);
+  std::vector<std::pair<BlockKey, Block>> blocks;
+  for (auto it = first; it != last; ++it)
+    if (it->second.kind == kind && scope_of(it->first.command) == kAllTraffic)
+      blocks.emplace_back(*it);
+  if (blocks.empty()) return;
+  auto longest = std::max_element(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) {
+    return later(b.second.expiry_us, a.second.expiry_us);
+  });
+  // None outlives the kernel's element, and the longest lasts exactly as long as it does.
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    auto& [key, block] = blocks[i];
+    bool is_longest = static_cast<ptrdiff_t>(i) == longest - blocks.begin();
+    uint64_t expiry = is_longest || later(block.expiry_us, kernel) ? kernel : block.expiry_us;
+    if (expiry == block.expiry_us) continue;
+    table_.remove(key);
+    table_.upsert(key, expiry, block.rule_id, block.reason, kind);
+  }
 }
 
 }  // namespace rampart

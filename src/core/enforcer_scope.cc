@@ -28,8 +28,14 @@ uint16_t Enforcer::scope_of(CommandId command) const {
 }
 
 void Enforcer::sync(CommandKind kind, const Address& address, uint32_t rule_id, uint16_t scope) {
-  Backend* b = backend(kind);
-  if (!b) return;
+  if (!backend(kind)) return;
+  // Outside the exec slot the pending key's command is free to name the scope.
+  queue(kind, BlockKey{address, scope == kAllTraffic ? kAnyCommand : scope},
+        change_for(kind, address, rule_id, scope));
+}
+
+Change Enforcer::change_for(CommandKind kind, const Address& address, uint32_t rule_id,
+                            uint16_t scope) const {
   uint64_t now = clock_.monotonic_us();
   const BlockTable::Map::value_type* longest = nullptr;
   auto [first, last] = table_.range(address);
@@ -51,8 +57,30 @@ void Enforcer::sync(CommandKind kind, const Address& address, uint32_t rule_id, 
                                  longest->second.rule_id ? longest->second.rule_id : rule_id);
     change.command = command_names_[longest->first.command];
   }
-  // Outside the exec slot the pending key's command is free to name the scope.
-  queue(kind, BlockKey{address, scope == kAllTraffic ? kAnyCommand : scope}, std::move(change));
+  return change;
+}
+
+Change Enforcer::desired(CommandKind kind, const Address& address,
+                         const std::vector<ServicePort>& ports) const {
+  return change_for(kind, address, 0, scope_for(ports));
+}
+
+size_t Enforcer::resync(CommandKind kind, std::span<const Address> addresses, bool whole_address) {
+  size_t queued = 0;
+  std::vector<uint16_t> done;
+  for (const Address& a : addresses) {
+    done.clear();
+    auto [first, last] = table_.range(a);
+    for (auto it = first; it != last; ++it) {
+      if (it->second.kind != kind) continue;
+      uint16_t scope = scope_of(it->first.command);
+      if (std::find(done.begin(), done.end(), scope) != done.end()) continue;
+      done.push_back(scope);
+      if (scope != kAllTraffic || whole_address) sync(kind, a, it->second.rule_id, scope);
+    }
+    queued += !done.empty();
+  }
+  return queued;
 }
 
 size_t Enforcer::resync(CommandKind kind, const std::function<bool(const Address&)>& present) {

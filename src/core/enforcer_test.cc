@@ -214,5 +214,58 @@ TEST_F(Fixture, SnapshotRestoresReasonsAndDropsWhatExpiredMeanwhile) {
   EXPECT_FALSE(next.get(*Address::parse("198.51.100.0/24")));
 }
 
+// What a backend should hold for an address: the longest block's time, or nothing.
+TEST_F(Fixture, DesiredIsTheLongestBlockOrADelete) {
+  enforcer.on_alert(alert("203.0.113.9"));
+  ASSERT_TRUE(enforcer.block(*Address::parse("203.0.113.9"), 900'000'000, "by hand", 0));
+  enforcer.commit();
+  clock.now += 100'000'000;
+  Change c = enforcer.desired(CommandKind::Firewall, *Address::parse("203.0.113.9"));
+  EXPECT_EQ(c.op, Change::Op::Add);
+  EXPECT_EQ(c.timeout_ms, 800'000u);
+  EXPECT_EQ(c.command, "manual");
+  EXPECT_EQ(enforcer.desired(CommandKind::Firewall, *Address::parse("203.0.113.10")).op,
+            Change::Op::Delete);
+  EXPECT_FALSE(enforcer.has_pending()) << "nothing is queued";
+}
+
+// A slice of addresses goes to the backend again; addresses without blocks are skipped.
+TEST_F(Fixture, ResyncOfSomeAddressesQueuesOnlyThose) {
+  for (const char* a : {"203.0.113.1", "203.0.113.2", "203.0.113.3"}) enforcer.on_alert(alert(a));
+  enforcer.commit();
+  std::vector<Address> some{*Address::parse("203.0.113.1"), *Address::parse("203.0.113.3"),
+                            *Address::parse("203.0.113.4")};
+  EXPECT_EQ(enforcer.resync(CommandKind::Firewall, some), 2u);
+  enforcer.commit();
+  ASSERT_EQ(backend.batches.size(), 2u);
+  ASSERT_EQ(backend.batches[1].size(), 2u);
+  EXPECT_EQ(backend.batches[1][0].address.str(), "203.0.113.1");
+  EXPECT_EQ(backend.batches[1][1].address.str(), "203.0.113.3");
+}
+
+// The kernel's element decides how long an address stays blocked: no block outlives it, the
+// longest lasts as long, and nothing is sent for it.
+TEST_F(Fixture, AlignFollowsTheBackendsDeadline) {
+  Address a = *Address::parse("203.0.113.9");
+  enforcer.on_alert(alert("203.0.113.9"));  // 600 s
+  ASSERT_TRUE(enforcer.block(a, 300'000'000, "by hand", 0));
+  enforcer.commit();
+  enforcer.align(CommandKind::Firewall, a, 100'000);  // the kernel says 100 s
+  EXPECT_FALSE(enforcer.has_pending());
+  for (const BlockView& v : enforcer.list())
+    EXPECT_EQ(v.expiry_realtime_us, clock.realtime_us() + 100'000'000) << v.command;
+  enforcer.align(CommandKind::Firewall, a, 2'000'000);  // and later 2000 s
+  std::vector<uint64_t> left;
+  for (const BlockView& v : enforcer.list())
+    left.push_back(v.expiry_realtime_us - clock.realtime_us());
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<uint64_t>{100'000'000, 2'000'000'000}));
+  enforcer.align(CommandKind::Firewall, a, 0);  // no timeout at all
+  EXPECT_EQ(enforcer.desired(CommandKind::Firewall, a).timeout_ms, 0u);
+  clock.now += 3'000'000'000;
+  enforcer.expire();
+  EXPECT_EQ(enforcer.active(), 1u) << "the block without a timeout stays";
+}
+
 }  // namespace
 }  // namespace rampart

@@ -1,6 +1,6 @@
 // The socket side of the nftables backend: sending transactions built by nft_batch.cc and
-// nft_ruleset.cc, reading every ack, turning refused messages into per-change rejections, and
-// dumping sets back into NftElements (nft_dump.cc).
+// nft_ruleset.cc, reading every ack, plain requests, and dumping sets back into NftElements
+// (nft_dump.cc). Element transactions and their refusals are in nft_transact.cc.
 #include "nft/nft_backend.h"
 #include <arpa/inet.h>  // before the linux/ headers, which clash with it otherwise
 #include <libmnl/libmnl.h>
@@ -16,86 +16,13 @@
 #include <climits>
 #include <cstring>
 #include <functional>
-#include <numeric>
-#include <unordered_map>
 
-#include "base/handles_nft.h"
-#include "nft/nft_batch.h"
+#include "nft/nft_backend_impl.h"
 #include "nft/nft_dump.h"
 #include "nft/nft_ruleset.h"
-#include "nft/nft_service.h"
 namespace rampart {
+namespace nft_internal {
 namespace {
-
-// Receive buffer per ack the kernel might queue (an error ack's skb truesize is under 1 KiB).
-constexpr size_t kAckBudget = 1024;
-constexpr size_t kMinReceiveBuffer = size_t{1} << 20;
-// netlink_sendmsg() refuses a message longer than sk_sndbuf - 32.
-constexpr size_t kSendOverhead = 32;
-// How long to wait for acks the kernel has not queued yet. It processes a batch inside our
-// sendmsg(), so they are normally all there when it returns; this only guards against a hang.
-constexpr int kAckTimeoutMs = 5000;
-// Transactions refused as a whole (ERESTART: the ruleset changed under us) are retried.
-constexpr int kMaxRetries = 5;
-
-// One NLMSG_ERROR the kernel sent about a message of ours (error 0 is a plain ack).
-struct Ack {
-  uint32_t seq = 0;
-  int error = 0;
-  std::optional<uint32_t> offset;  // NLMSGERR_ATTR_OFFS: the attribute that failed
-  std::string message;             // NLMSGERR_ATTR_MSG
-};
-
-struct Outcome {
-  std::vector<Ack> errors;
-  bool overrun = false;  // the receive buffer overflowed: some acks are lost
-};
-
-Ack parse_ack(const nlmsghdr* nlh) {
-  const auto* err = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
-  Ack ack{nlh->nlmsg_seq, -err->error, std::nullopt, {}};
-  if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS)) return ack;
-  size_t offset = sizeof(nlmsgerr);
-  if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) offset += err->msg.nlmsg_len - NLMSG_HDRLEN;
-  mnl_attr_parse(
-      nlh, static_cast<unsigned>(offset),
-      [](const nlattr* attr, void* data) {
-        auto* a = static_cast<Ack*>(data);
-        if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_OFFS &&
-            mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-          a->offset = mnl_attr_get_u32(attr);
-        else if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-                 mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-          a->message = mnl_attr_get_str(attr);
-        return MNL_CB_OK;
-      },
-      &ack);
-  return ack;
-}
-
-std::string ack_text(const Ack& a) {
-  std::string text = errno_text(a.error);
-  if (!a.message.empty()) text += fmt::format(" ({})", a.message);
-  return text;
-}
-
-// Why the kernel refused one change, in words an administrator can act on.
-Error change_error(const Change& c, const NftMessage& m, const Ack& a, bool whole_message,
-                   const std::string& table) {
-  std::string_view set = nft_set_name(m.set);
-  std::string addr = c.address.str();
-  bool add = c.op == Change::Op::Add;
-  if (whole_message && a.error == ENOENT)
-    return {a.error, fmt::format("{}: set inet {} {} does not exist (ruleset not created, or "
-                                 "removed by someone else?)",
-                                 addr, table, set)};
-  if (!add && a.error == ENOENT)
-    return {a.error, fmt::format("{}: not in set {} (already expired?)", addr, set)};
-  if (add && a.error == EEXIST && nft_set_is_interval(m.set))
-    return {a.error, fmt::format("{}: overlaps an interval already in set {}", addr, set)};
-  return {a.error, fmt::format("{}: kernel refused {} set {}: {}", addr,
-                               add ? "adding it to" : "deleting it from", set, ack_text(a))};
-}
 
 int socket_buffer(int fd, int option) {
   int value = 0;
@@ -104,9 +31,8 @@ int socket_buffer(int fd, int option) {
   return value;
 }
 
-// Grows a socket buffer to at least `bytes` if it is smaller: SO_*BUFFORCE ignores the
-// rmem_max/wmem_max limits (as root, as nft does); without the privilege the plain option
-// gets what the limits allow. Returns the resulting size.
+}  // namespace
+
 size_t grow_buffer(int fd, int option, int force_option, size_t bytes) {
   if (static_cast<size_t>(socket_buffer(fd, option)) >= bytes) return bytes;
   // The kernel doubles the value for its bookkeeping.
@@ -116,294 +42,179 @@ size_t grow_buffer(int fd, int option, int force_option, size_t bytes) {
   return static_cast<size_t>(socket_buffer(fd, option));
 }
 
-}  // namespace
+}  // namespace nft_internal
 
-struct NftBackend::Impl {
-  std::string table;
-  MnlSocketPtr nl;
-  unsigned portid = 0;
-  uint32_t seq = 0;
-  NftCounters counters;
-  std::vector<char> rx = std::vector<char>(size_t{1} << 17);
-  NftListener* listener = nullptr;
-  size_t quiet_min = SIZE_MAX;
+using namespace nft_internal;
 
-  int fd() const { return mnl_socket_get_fd(nl.get()); }
-  uint32_t next_seq() { return seq++; }
+// Sends a whole transaction and collects every ack it causes.
+Result<Outcome> NftBackend::Impl::send(const NftBatch& batch) {
+  grow_buffer(fd(), SO_RCVBUF, SO_RCVBUFFORCE,
+              std::max(kMinReceiveBuffer, (batch.messages.size() + 2) * kAckBudget));
+  if (mnl_socket_sendto(nl.get(), batch.bytes.data(), batch.bytes.size()) < 0)
+    return fail_errno(errno, "sending a {}-byte nftables transaction", batch.bytes.size());
+  counters.batches++;
 
-  // Sends a whole transaction and collects every ack it causes.
-  Result<Outcome> send(const NftBatch& batch) {
-    grow_buffer(fd(), SO_RCVBUF, SO_RCVBUFFORCE,
-                std::max(kMinReceiveBuffer, (batch.messages.size() + 2) * kAckBudget));
-    if (mnl_socket_sendto(nl.get(), batch.bytes.data(), batch.bytes.size()) < 0)
-      return fail_errno(errno, "sending a {}-byte nftables transaction", batch.bytes.size());
-    counters.batches++;
-
-    // Element messages go without NLM_F_ACK (as nft sends them): the kernel still reports
-    // every message that fails, and stays silent about the rest, so a 100,000-element
-    // transaction costs one ack, not thousands. The last message carries NLM_F_ACK, which
-    // tells when the acks of this batch are complete; a batch-level error (ERESTART, EPERM,
-    // a failed commit) comes on the BATCH_BEGIN sequence number.
-    uint32_t last = batch.messages.empty() ? batch.begin_seq : batch.messages.back().seq;
-    bool complete = batch.messages.empty();
-    Outcome out;
-    while (true) {
-      ssize_t n = recv(fd(), rx.data(), rx.size(), MSG_DONTWAIT);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == ENOBUFS) {
-          out.overrun = true;
-          continue;
-        }
-        if (errno != EAGAIN) return fail_errno(errno, "reading nftables acks");
-        if (complete) break;
-        pollfd p{fd(), POLLIN, 0};
-        if (poll(&p, 1, kAckTimeoutMs) <= 0)
-          return fail(ETIMEDOUT, "nftables did not acknowledge a transaction of {} messages",
-                      batch.messages.size());
+  // Element messages go without NLM_F_ACK (as nft sends them): the kernel still reports
+  // every message that fails, and stays silent about the rest, so a 100,000-element
+  // transaction costs one ack, not thousands. The last message carries NLM_F_ACK, which
+  // tells when the acks of this batch are complete; a batch-level error (ERESTART, EPERM,
+  // a failed commit) comes on the BATCH_BEGIN sequence number.
+  uint32_t last = batch.messages.empty() ? batch.begin_seq : batch.messages.back().seq;
+  bool complete = batch.messages.empty();
+  Outcome out;
+  while (true) {
+    ssize_t n = recv(fd(), rx.data(), rx.size(), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) {
+        out.overrun = true;
         continue;
       }
-      int len = static_cast<int>(n);
-      for (auto* nlh = reinterpret_cast<const nlmsghdr*>(rx.data()); mnl_nlmsg_ok(nlh, len);
-           nlh = mnl_nlmsg_next(nlh, &len)) {
-        if (nlh->nlmsg_type != NLMSG_ERROR) continue;
-        if (nlh->nlmsg_seq < batch.begin_seq || nlh->nlmsg_seq > batch.end_seq) continue;
-        Ack ack = parse_ack(nlh);
-        if (ack.seq == last || ack.seq == batch.begin_seq) complete = true;
-        if (ack.error != 0) out.errors.push_back(std::move(ack));
-      }
+      if (errno != EAGAIN) return fail_errno(errno, "reading nftables acks");
+      if (complete) break;
+      pollfd p{fd(), POLLIN, 0};
+      if (poll(&p, 1, kAckTimeoutMs) <= 0)
+        return fail(ETIMEDOUT, "nftables did not acknowledge a transaction of {} messages",
+                    batch.messages.size());
+      continue;
     }
-    return out;
-  }
-
-  // A plain request (with NLM_F_ACK) or a dump; `on_reply` sees every data message. Sets
-  // `interrupted` when the kernel flags a dump as inconsistent (the set changed meanwhile).
-  Result<void> request(nlmsghdr* nlh, const std::function<void(const nlmsghdr*)>& on_reply,
-                       bool* interrupted = nullptr) {
-    bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
-    if (mnl_socket_sendto(nl.get(), nlh, nlh->nlmsg_len) < 0)
-      return fail_errno(errno, "sending an nftables request");
-    while (true) {
-      ssize_t n = mnl_socket_recvfrom(nl.get(), rx.data(), rx.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return fail_errno(errno, "reading an nftables reply");
-      }
-      int len = static_cast<int>(n);
-      for (auto* m = reinterpret_cast<const nlmsghdr*>(rx.data()); mnl_nlmsg_ok(m, len);
-           m = mnl_nlmsg_next(m, &len)) {
-        if (m->nlmsg_seq != nlh->nlmsg_seq) continue;
-        if (m->nlmsg_flags & NLM_F_DUMP_INTR && interrupted) *interrupted = true;
-        if (m->nlmsg_type == NLMSG_DONE) return {};
-        if (m->nlmsg_type == NLMSG_ERROR) {
-          Ack ack = parse_ack(m);
-          if (ack.error == 0 && !dump) return {};
-          return std::unexpected(Error{ack.error, ack_text(ack)});
-        }
-        on_reply(m);
-      }
+    int len = static_cast<int>(n);
+    for (auto* nlh = reinterpret_cast<const nlmsghdr*>(rx.data()); mnl_nlmsg_ok(nlh, len);
+         nlh = mnl_nlmsg_next(nlh, &len)) {
+      if (nlh->nlmsg_type != NLMSG_ERROR) continue;
+      if (nlh->nlmsg_seq < batch.begin_seq || nlh->nlmsg_seq > batch.end_seq) continue;
+      NftAck ack = parse_nft_ack(nlh);
+      if (ack.seq == last || ack.seq == batch.begin_seq) complete = true;
+      if (ack.error != 0) out.errors.push_back(std::move(ack));
     }
   }
+  return out;
+}
 
-  Result<uint32_t> genid() {
-    alignas(nlmsghdr) char buf[kNftSmallMessage];
-    nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, next_seq());
-    std::optional<uint32_t> id;
-    auto r = request(nlh, [&](const nlmsghdr* m) {
-      mnl_attr_parse(
-          m, sizeof(nfgenmsg),
-          [](const nlattr* attr, void* data) {
-            if (mnl_attr_get_type(attr) == NFTA_GEN_ID &&
-                mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-              *static_cast<std::optional<uint32_t>*>(data) = ntohl(mnl_attr_get_u32(attr));
-            return MNL_CB_OK;
-          },
-          &id);
-    });
-    if (!r) return fail(r.error().code, "reading the nftables generation: {}", r.error().message);
-    if (!id) return fail(EPROTO, "nftables sent no generation id");
-    return *id;
+// A plain request (with NLM_F_ACK) or a dump; `on_reply` sees every data message. Sets
+// `interrupted` when the kernel flags a dump as inconsistent (the set changed meanwhile).
+Result<void> NftBackend::Impl::request(nlmsghdr* nlh,
+                                       const std::function<void(const nlmsghdr*)>& on_reply,
+                                       bool* interrupted) {
+  bool dump = nlh->nlmsg_flags & NLM_F_DUMP;
+  if (mnl_socket_sendto(nl.get(), nlh, nlh->nlmsg_len) < 0)
+    return fail_errno(errno, "sending an nftables request");
+  while (true) {
+    ssize_t n = mnl_socket_recvfrom(nl.get(), rx.data(), rx.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail_errno(errno, "reading an nftables reply");
+    }
+    int len = static_cast<int>(n);
+    for (auto* m = reinterpret_cast<const nlmsghdr*>(rx.data()); mnl_nlmsg_ok(m, len);
+         m = mnl_nlmsg_next(m, &len)) {
+      if (m->nlmsg_seq != nlh->nlmsg_seq) continue;
+      if (m->nlmsg_flags & NLM_F_DUMP_INTR && interrupted) *interrupted = true;
+      if (m->nlmsg_type == NLMSG_DONE) return {};
+      if (m->nlmsg_type == NLMSG_ERROR) {
+        NftAck ack = parse_nft_ack(m);
+        if (ack.error == 0 && !dump) return {};
+        return std::unexpected(Error{ack.error, nft_ack_text(ack)});
+      }
+      on_reply(m);
+    }
   }
+}
 
-  // How many rules the chain has; 0 when the table or chain does not exist yet.
-  Result<size_t> count_rules(std::string_view chain) {
+Result<uint32_t> NftBackend::Impl::genid() {
+  alignas(nlmsghdr) char buf[kNftSmallMessage];
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, next_seq());
+  std::optional<uint32_t> id;
+  auto r = request(nlh, [&](const nlmsghdr* m) {
+    mnl_attr_parse(
+        m, sizeof(nfgenmsg),
+        [](const nlattr* attr, void* data) {
+          if (mnl_attr_get_type(attr) == NFTA_GEN_ID && mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+            *static_cast<std::optional<uint32_t>*>(data) = ntohl(mnl_attr_get_u32(attr));
+          return MNL_CB_OK;
+        },
+        &id);
+  });
+  if (!r) return fail(r.error().code, "reading the nftables generation: {}", r.error().message);
+  if (!id) return fail(EPROTO, "nftables sent no generation id");
+  return *id;
+}
+
+// How many rules the chain has; 0 when the table or chain does not exist yet.
+Result<size_t> NftBackend::Impl::count_rules(std::string_view chain) {
+  alignas(nlmsghdr) char buf[kNftSmallMessage];
+  nlmsghdr* nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP, next_seq());
+  mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table.c_str());
+  mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, std::string(chain).c_str());
+  size_t rules = 0;
+  auto r = request(nlh, [&](const nlmsghdr* m) {
+    if ((m->nlmsg_type & 0xff) == NFT_MSG_NEWRULE) rules++;
+  });
+  if (!r && r.error().code == ENOENT) return 0;
+  if (!r)
+    return fail(r.error().code, "listing the rules of chain {}: {}", chain, r.error().message);
+  return rules;
+}
+
+Result<std::vector<NftElement>> NftBackend::Impl::dump_set(
+    NftSetKind kind, const std::function<void(size_t)>& progress) {
+  for (int attempt = 0;; ++attempt) {
     alignas(nlmsghdr) char buf[kNftSmallMessage];
     nlmsghdr* nlh =
-        nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP, next_seq());
-    mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, table.c_str());
-    mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, std::string(chain).c_str());
-    size_t rules = 0;
-    auto r = request(nlh, [&](const nlmsghdr* m) {
-      if ((m->nlmsg_type & 0xff) == NFT_MSG_NEWRULE) rules++;
-    });
-    if (!r && r.error().code == ENOENT) return 0;
+        nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, next_seq());
+    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
+    mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, std::string(nft_set_name(kind)).c_str());
+    NftElementCollector collector(kind);
+    bool interrupted = false;
+    auto r = request(
+        nlh,
+        [&](const nlmsghdr* m) {
+          collector.add(m);
+          if (progress) progress(collector.size());
+        },
+        &interrupted);
     if (!r)
-      return fail(r.error().code, "listing the rules of chain {}: {}", chain, r.error().message);
-    return rules;
+      return fail(r.error().code, "listing set inet {} {}: {}", table, nft_set_name(kind),
+                  r.error().message);
+    if (!interrupted || attempt == kMaxRetries) return collector.finish();
   }
+}
 
-  Result<std::vector<NftElement>> dump_set(NftSetKind kind) {
-    for (int attempt = 0;; ++attempt) {
-      alignas(nlmsghdr) char buf[kNftSmallMessage];
-      nlmsghdr* nlh =
-          nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, next_seq());
-      mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
-      mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, std::string(nft_set_name(kind)).c_str());
-      NftElementCollector collector(kind);
-      bool interrupted = false;
-      auto r = request(
-          nlh, [&](const nlmsghdr* m) { collector.add(m); }, &interrupted);
-      if (!r)
-        return fail(r.error().code, "listing set inet {} {}: {}", table, nft_set_name(kind),
-                    r.error().message);
-      if (!interrupted || attempt == kMaxRetries) return collector.finish();
+Result<std::vector<NftElement>> NftBackend::Impl::dump_all(
+    const std::function<void(size_t)>& progress) {
+  std::vector<NftElement> all;
+  for (NftSetKind kind : kNftSetKinds) {
+    auto elements = dump_set(kind, [&](size_t n) {
+      if (progress) progress(all.size() + n);
+    });
+    if (!elements) return std::unexpected(elements.error());
+    std::move(elements->begin(), elements->end(), std::back_inserter(all));
+  }
+  return all;
+}
+
+// Sends a ruleset or flush transaction; the first refused message becomes the error.
+Result<void> NftBackend::Impl::send_simple(const NftBatch& batch, bool* restart) {
+  auto outcome = send(batch);
+  if (!outcome) return std::unexpected(outcome.error());
+  *restart = false;
+  for (const NftAck& a : outcome->errors) {
+    const NftMessage* m = batch.message(a.seq);
+    if (!m && a.error == ERESTART) {
+      *restart = true;
+      return {};
     }
+    if (!m) return fail(a.error, "nftables refused the transaction: {}", nft_ack_text(a));
+    if (m->type == NFT_MSG_NEWSET && a.error == EEXIST)
+      return fail(a.error,
+                  "{} in table inet {} exists with another type or flags (delete it "
+                  "or use another table name)",
+                  m->what, table);
+    return fail(a.error, "{} in table inet {}: {}", m->what, table, nft_ack_text(a));
   }
-
-  Result<std::vector<NftElement>> dump_all() {
-    std::vector<NftElement> all;
-    for (NftSetKind kind : kNftSetKinds) {
-      auto elements = dump_set(kind);
-      if (!elements) return std::unexpected(elements.error());
-      std::move(elements->begin(), elements->end(), std::back_inserter(all));
-    }
-    return all;
-  }
-
-  // Sends `order` (indices into `changes`) as one transaction, dropping refused changes into
-  // `rejected` and resending the rest until the kernel takes it.
-  void transact(std::span<const Change> changes, std::vector<size_t> order,
-                std::vector<uint32_t>& groups, uint32_t& next_group, ApplyResult& out) {
-    int retries = 0;
-    auto reject_all = [&](const Error& e) {
-      for (size_t i : order) out.rejected.emplace_back(i, e);
-      counters.rejected += order.size();
-    };
-    while (!order.empty()) {
-      NftBatchOptions options;
-      options.first_seq = seq;
-      options.groups = groups;
-      NftBatch batch = build_element_batch(table, changes, order, options);
-      seq = batch.next_seq();
-      size_t room =
-          grow_buffer(fd(), SO_SNDBUF, SO_SNDBUFFORCE, batch.bytes.size() + kSendOverhead);
-      if (room < batch.bytes.size() + kSendOverhead && order.size() > 1) {
-        // Only without CAP_NET_ADMIN: several smaller transactions rather than none.
-        auto mid = order.begin() + static_cast<ptrdiff_t>(order.size() / 2);
-        transact(changes, {order.begin(), mid}, groups, next_group, out);
-        transact(changes, {mid, order.end()}, groups, next_group, out);
-        return;
-      }
-      auto outcome = send(batch);
-      counters.messages += batch.messages.size();
-      counters.elements += order.size();
-      if (!outcome) return reject_all(outcome.error());
-      if (outcome->errors.empty() && !outcome->overrun) {
-        out.applied += order.size();
-        return;
-      }
-
-      std::unordered_map<size_t, Error> drop;
-      bool split = false;
-      std::optional<Error> batch_error;
-      for (const Ack& a : outcome->errors) {
-        const NftMessage* m = batch.message(a.seq);
-        if (!m) {
-          batch_error =
-              Error{a.error, fmt::format("nftables refused the transaction: {}", ack_text(a))};
-          continue;
-        }
-        std::optional<size_t> culprit;
-        bool whole_message = false;
-        if (m->changes.size() == 1) {
-          culprit = m->changes[0];
-          whole_message = a.offset && *a.offset < m->element_offsets[0];
-        } else if (a.offset) {
-          culprit = m->change_at(*a.offset);
-          whole_message = !culprit;
-        }
-        if (culprit) {
-          drop.try_emplace(*culprit, change_error(changes[*culprit], *m, a, whole_message, table));
-        } else if (whole_message) {
-          for (size_t i : m->changes)
-            drop.try_emplace(i, change_error(changes[i], *m, a, true, table));
-        } else {
-          // No offset to point at the element: bisect, the halves go in separate messages.
-          if (groups.empty()) groups.assign(changes.size(), 0);
-          uint32_t first = next_group++, second = next_group++;
-          for (size_t k = 0; k < m->changes.size(); ++k)
-            groups[m->changes[k]] = k < m->changes.size() / 2 ? first : second;
-          split = true;
-        }
-      }
-      if (drop.empty() && !split) {
-        if (batch_error && ++retries < kMaxRetries && batch_error->code != EPERM) {
-          counters.resends++;
-          continue;
-        }
-        return reject_all(batch_error.value_or(
-            Error{EPROTO,
-                  "nftables refused the transaction without saying which change (receive "
-                  "buffer overrun?)"}));
-      }
-      std::erase_if(order, [&](size_t i) { return drop.contains(i); });
-      for (auto& [i, e] : drop) out.rejected.emplace_back(i, std::move(e));
-      counters.rejected += drop.size();
-      counters.resends++;
-    }
-  }
-
-  // The whole of `changes` as one transaction while the listener pauses. Returns nullopt when
-  // that did not work out (the listener could not pause, the ruleset moved on, the kernel
-  // refused something): the ordinary path then sends it and sorts out any refusal.
-  std::optional<ApplyResult> transact_quietly(std::span<const Change> changes) {
-    std::optional<uint32_t> gen = listener->pause();
-    if (!gen) return std::nullopt;
-    std::vector<size_t> order(changes.size());
-    std::iota(order.begin(), order.end(), size_t{0});
-    NftBatchOptions options;
-    options.first_seq = seq;
-    options.genid = *gen;
-    NftBatch batch = build_element_batch(table, changes, order, options);
-    seq = batch.next_seq();
-    bool committed = false;
-    if (grow_buffer(fd(), SO_SNDBUF, SO_SNDBUFFORCE, batch.bytes.size() + kSendOverhead) >=
-        batch.bytes.size() + kSendOverhead) {
-      auto outcome = send(batch);
-      counters.messages += batch.messages.size();
-      counters.elements += changes.size();
-      committed = outcome && outcome->errors.empty() && !outcome->overrun;
-    }
-    // A commit moves the generation on by exactly one; a refused transaction leaves it.
-    listener->resume(committed ? *gen + 1 : *gen, [this] { return genid(); });
-    if (!committed) return std::nullopt;
-    counters.quiet++;
-    return ApplyResult{changes.size(), {}};
-  }
-
-  // Sends a ruleset or flush transaction; the first refused message becomes the error.
-  Result<void> send_simple(const NftBatch& batch, bool* restart) {
-    auto outcome = send(batch);
-    if (!outcome) return std::unexpected(outcome.error());
-    *restart = false;
-    for (const Ack& a : outcome->errors) {
-      const NftMessage* m = batch.message(a.seq);
-      if (!m && a.error == ERESTART) {
-        *restart = true;
-        return {};
-      }
-      if (!m) return fail(a.error, "nftables refused the transaction: {}", ack_text(a));
-      if (m->type == NFT_MSG_NEWSET && a.error == EEXIST)
-        return fail(a.error,
-                    "{} in table inet {} exists with another type or flags (delete it "
-                    "or use another table name)",
-                    m->what, table);
-      return fail(a.error, "{} in table inet {}: {}", m->what, table, ack_text(a));
-    }
-    if (outcome->overrun) return fail(ENOBUFS, "lost nftables acks (receive buffer overrun)");
-    return {};
-  }
-};
+  if (outcome->overrun) return fail(ENOBUFS, "lost nftables acks (receive buffer overrun)");
+  return {};
+}
 
 Result<std::unique_ptr<NftBackend>> NftBackend::open(std::string table) {
   auto impl = std::make_unique<Impl>();
@@ -458,76 +269,8 @@ Result<void> NftBackend::ensure_ruleset() {
               impl_->table);
 }
 
-Result<std::vector<NftElement>> NftBackend::dump() {
-  return impl_->dump_all();
-}
-
-ApplyResult NftBackend::apply(std::span<const Change> changes) {
-  ApplyResult out;
-  if (changes.empty()) return out;
-  if (impl_->listener && changes.size() >= impl_->quiet_min)
-    if (auto quiet = impl_->transact_quietly(changes)) return std::move(*quiet);
-  std::vector<size_t> order(changes.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::vector<uint32_t> groups;
-  uint32_t next_group = 1;
-  impl_->transact(changes, std::move(order), groups, next_group, out);
-  std::sort(out.rejected.begin(), out.rejected.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
-  return out;
-}
-
-ApplyResult NftBackend::apply_service(std::span<const Change> changes, std::vector<size_t> order) {
-  Impl& d = *impl_;
-  ApplyResult out;
-  for (int attempt = 0; !order.empty(); ++attempt) {
-    NftBatch batch = build_service_batch(d.table, changes, order, d.seq, std::nullopt);
-    d.seq = batch.next_seq();
-    grow_buffer(d.fd(), SO_SNDBUF, SO_SNDBUFFORCE, batch.bytes.size() + kSendOverhead);
-    auto outcome = d.send(batch);
-    d.counters.messages += batch.messages.size();
-    d.counters.elements += batch.elements;
-    std::optional<Error> whole;
-    if (!outcome) whole = outcome.error();
-    std::vector<size_t> refused;
-    if (outcome) {
-      for (const Ack& a : outcome->errors) {
-        const NftMessage* m = batch.message(a.seq);
-        if (m && m->changes.size() == 1) {
-          refused.push_back(m->changes[0]);
-          out.rejected.emplace_back(m->changes[0],
-                                    Error{a.error, fmt::format("{}: {}", m->what, ack_text(a))});
-        } else {
-          whole =
-              Error{a.error, fmt::format("{} in table inet {}: {}", m ? m->what : "the transaction",
-                                         d.table, ack_text(a))};
-        }
-      }
-      if (outcome->overrun && refused.empty() && !whole)
-        whole = Error{ENOBUFS, "lost nftables acks (receive buffer overrun)"};
-    }
-    if (whole || attempt == kMaxRetries) {
-      for (size_t i : order)
-        if (std::find(refused.begin(), refused.end(), i) == refused.end())
-          out.rejected.emplace_back(i, whole.value_or(Error{EPROTO, "nftables kept refusing"}));
-      break;
-    }
-    if (refused.empty()) {
-      out.applied += order.size();
-      break;
-    }
-    std::erase_if(order, [&](size_t i) {
-      return std::find(refused.begin(), refused.end(), i) != refused.end();
-    });
-    d.counters.rejected += refused.size();
-    d.counters.resends++;
-  }
-  return out;
-}
-
-void NftBackend::set_listener(NftListener* listener, size_t min_changes) {
-  impl_->listener = listener;
-  impl_->quiet_min = listener ? min_changes : SIZE_MAX;
+Result<std::vector<NftElement>> NftBackend::dump(const std::function<void(size_t)>& progress) {
+  return impl_->dump_all(progress);
 }
 
 Result<uint32_t> NftBackend::generation() {

@@ -58,8 +58,10 @@ class NftBackend {
   // "ip saddr @blocked4_net drop" and the ip6 twins. Keeps existing elements. Idempotent.
   Result<void> ensure_ruleset();
 
-  // Every element of the four sets, with remaining expiry.
-  Result<std::vector<NftElement>> dump();
+  // Every element of the four sets, with remaining expiry. The kernel's dump is quadratic in a
+  // set's size (a minute at 1,000,000): `progress` is called with the elements read so far
+  // after every reply, so that a start can tell systemd it is still working.
+  Result<std::vector<NftElement>> dump(const std::function<void(size_t)>& progress = {});
 
   // One transaction (as many messages as needed). Adds are sent without NLM_F_EXCL so a
   // re-add refreshes the timeout. When the kernel rejects the batch, the offending changes are

@@ -120,6 +120,13 @@ void NftElementCollector::add(const nlmsghdr* nlh) {
       &context);
 }
 
+std::vector<NftElement> NftElementCollector::starts() const {
+  std::vector<NftElement> out;
+  for (const Raw& r : raw_)
+    if (!r.end) out.push_back({r.key, r.timeout_ms, r.expires_ms, r.comment});
+  return out;
+}
+
 std::vector<NftElement> NftElementCollector::finish() {
   std::vector<NftElement> out;
   if (!nft_set_is_interval(kind_)) {

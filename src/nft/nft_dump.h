@@ -19,6 +19,10 @@ class NftElementCollector {
   // Hosts as they came; intervals reassembled (a range that is not a prefix, as an
   // administrator might add with nft, becomes the prefixes covering it).
   std::vector<NftElement> finish();
+  // Every element that is not an interval end, as the kernel sent it (a prefix shows as its
+  // first address, at full length): what keyed lookups (NftLookup) compare with their keys.
+  std::vector<NftElement> starts() const;
+  size_t size() const { return raw_.size(); }
 
  private:
   struct Raw {

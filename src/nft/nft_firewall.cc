@@ -1,14 +1,15 @@
-// The nftables firewall's lifecycle: opening it (from a snapshot or a dump of the sets), the
-// snapshot at a clean stop, and repairs when someone else changes the ruleset.
+// The nftables firewall's lifecycle: the start (from rampart's own record, or a dump of the
+// sets when there is none), every transaction written ahead into the record, repairs when
+// someone else changes the ruleset, and the record's new base at a clean stop. The work a
+// start or a repair leaves for after READY is in nft_reconcile.cc.
 #include "nft/nft_firewall.h"
+#include <systemd/sd-daemon.h>
 
 #include <algorithm>
 #include <charconv>
-#include <unordered_set>
 
-#include "base/handles_event.h"
 #include "base/log.h"
-#include "nft/nft_snapshot.h"
+#include "nft/nft_firewall_impl.h"
 namespace rampart {
 namespace {
 
@@ -16,6 +17,15 @@ namespace {
 // kernel then builds no notification per element for it. Smaller ones are not worth the
 // generation check.
 constexpr size_t kQuietTransaction = 256;
+// How long systemd is asked to wait for the next sign of progress during a long start.
+constexpr uint64_t kExtendStartUs = 60'000'000;
+
+uint32_t rule_of(std::string_view comment) {
+  uint32_t rule = 0;
+  if (auto colon = comment.rfind(':'); colon != std::string_view::npos)
+    std::from_chars(comment.data() + colon + 1, comment.data() + comment.size(), rule);
+  return rule;
+}
 
 std::vector<RestoredBlock> restored_from(const std::vector<NftElement>& elements) {
   std::vector<RestoredBlock> out;
@@ -37,50 +47,28 @@ std::vector<RestoredBlock> restored_from(const std::vector<NftElement>& elements
   return out;
 }
 
+// systemd kills a start that takes longer than TimeoutStartSec (90 s by default) unless it
+// hears that the start is still making progress.
+void extend_start(uint64_t& last_us, uint64_t now_us, std::string_view status) {
+  if (last_us && now_us - last_us < 5'000'000) return;
+  last_us = now_us;
+  sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu\nSTATUS=%.*s",
+             static_cast<unsigned long long>(kExtendStartUs), static_cast<int>(status.size()),
+             status.data());
+}
+
 }  // namespace
 
-struct NftFirewall::Impl {
-  Impl(sd_event* e, Enforcer& enf, const Clock& c, Options o, Hooks h)
-      : event(e), enforcer(enf), clock(c), options(std::move(o)), hooks(std::move(h)) {}
-
-  sd_event* event;
-  Enforcer& enforcer;
-  const Clock& clock;
-  Options options;
-  Hooks hooks;
-  std::unique_ptr<NftBackend> nft;
-  std::unique_ptr<NftMonitor> monitor;  // others' changes to our table
-  EventSourcePtr repair_timer;
-  uint64_t repairs = 0;
-
-  Result<void> start(NftFirewall* self);
-  std::optional<BlockSnapshot> take_snapshot();
-  void save_snapshot();
-  void repair();
-  void verify();
-  void elements_deleted(const std::vector<NftElement>& elements);
-
-  static int on_repair(sd_event_source*, uint64_t, void* u) {
-    static_cast<Impl*>(u)->repair();
-    return 0;
-  }
-};
-
-Result<void> NftFirewall::Impl::start(NftFirewall* self) {
+// The sockets: transactions, lookups, and the monitor, which listens from here on, so that
+// the generation read now (`gen`) is the one to compare with the record: every later change
+// to the table is seen and handled.
+Result<void> NftFirewall::Impl::open_sockets(uint32_t& gen) {
   auto opened = NftBackend::open(options.table);
   if (!opened) return std::unexpected(opened.error());
   nft = std::move(*opened);
-  // Before anything of ours moves the generation on.
-  std::optional<BlockSnapshot> snapshot = take_snapshot();
-  if (auto r = nft->ensure_ruleset(); !r) return std::unexpected(r.error());
-  enforcer.set_backend(CommandKind::Firewall, self);
-  if (snapshot) {
-    enforcer.restore(CommandKind::Firewall, *snapshot);
-  } else {
-    auto elements = nft->dump();
-    if (!elements) return std::unexpected(elements.error());
-    enforcer.restore(CommandKind::Firewall, restored_from(*elements));
-  }
+  auto looking = NftLookup::open(options.table);
+  if (!looking) return std::unexpected(looking.error());
+  lookup = std::move(*looking);
   auto watching =
       NftMonitor::open(event, nft->table(), nft->portid(),
                        {[this] { repair(); },
@@ -88,16 +76,171 @@ Result<void> NftFirewall::Impl::start(NftFirewall* self) {
                         [this] { verify(); }});
   if (!watching) return std::unexpected(watching.error());
   monitor = std::move(*watching);
-  // Subscribed: every later transaction is either notified or moves the generation on.
-  if (auto gen = nft->generation()) monitor->set_generation(*gen);
-  nft->set_listener(monitor.get(), kQuietTransaction);
+  auto now = nft->generation();
+  if (!now) return std::unexpected(now.error());
+  gen = *now;
+  monitor->set_generation(gen);
   return {};
 }
 
-// Someone flushed the ruleset or deleted (part of) our table: rebuild it and put back every
-// live block with its remaining time. Blocks whose elements survived are not sent again.
-void NftFirewall::Impl::repair() {
+Result<void> NftFirewall::Impl::start(NftFirewall* self) {
+  uint32_t gen = 0;
+  if (auto r = open_sockets(gen); !r) return r;
+  auto whole = nft->ruleset_present();
+  if (!whole) return std::unexpected(whole.error());
+  if (auto r = NftRecord::open(options.state_directory, options.table, event))
+    record = std::move(*r);
+  else
+    log_warning("{}; the blocks are read from the kernel at every start", r.error().message);
+  std::string why = "no usable state directory";
+  std::optional<NftRecord::Loaded> loaded;
+  if (record) {
+    uint64_t extended = 0;
+    extend_start(extended, clock.monotonic_us(), "reading the record of the nftables blocks");
+    loaded = record->load(why);
+  }
+  if (auto r = nft->ensure_ruleset(); !r) return std::unexpected(r.error());
+  enforcer.set_backend(CommandKind::Firewall, self);
+  nft->set_listener(monitor.get(), kQuietTransaction);
+  if (loaded) {
+    restore_from_record(std::move(*loaded), gen, *whole);
+  } else {
+    log_info("reading the blocks from the kernel: {}", why);
+    restore_from_kernel();
+  }
+  return {};
+}
+
+// The record against the kernel now (plan_start): trusted as it is, or trusted at once and
+// checked or put back after READY.
+void NftFirewall::Impl::restore_from_record(NftRecord::Loaded loaded, uint32_t gen, bool whole) {
+  NftLog& log = loaded.log;
+  NftStartPlan plan =
+      plan_start({loaded.marker, loaded.marker_this_boot, log.entries.size() > log.marked_entries,
+                  record->netns(), gen, whole},
+                 options.table);
+  size_t upto = plan.drop_tail ? log.marked_entries : log.entries.size();
+  std::vector<std::pair<Address, std::string>> dropped;
+  for (size_t i = upto; i < log.entries.size(); ++i)
+    dropped.emplace_back(log.entries[i].address, log.names[log.entries[i].scope]);
+  enforcer.restore(CommandKind::Firewall,
+                   replay_nft_log(std::move(loaded.base), log, upto, clock.monotonic_us()));
+  log = {};
+  if (plan.work == NftWork::None) {
+    // Changes written ahead of a transaction that never reached the kernel (a crash in
+    // between): the record says again what the table holds for them. And the generation
+    // after ensure_ruleset(), so that a crash before the next transaction needs no check.
+    uint64_t now = clock.monotonic_us();
+    for (const auto& [address, scope] : dropped)
+      record_change(enforcer.desired(CommandKind::Firewall, address,
+                                     parse_ports(scope).value_or(std::vector<ServicePort>{})),
+                    now);
+    mark();
+    return;
+  }
+  log_info("{}: {} blocks {} table inet {} after the start", plan.why, enforcer.active(),
+           plan.work == NftWork::Verify ? "are checked against" : "go back into", options.table);
+  begin(plan.work);
+}
+
+// No record to trust: the sets' contents are the blocks, as before rampart kept one. The dump
+// can take minutes at a million elements; systemd hears that the start goes on.
+void NftFirewall::Impl::restore_from_kernel() {
+  uint64_t extended = 0;
+  auto elements = nft->dump([&](size_t n) {
+    extend_start(extended, clock.monotonic_us(),
+                 fmt::format("reading the blocks from the kernel: {} so far", n));
+  });
+  if (!elements) {
+    log_error("cannot read the blocks from the kernel: {}; starting without them",
+              elements.error().message);
+    enforcer.restore(CommandKind::Firewall, std::vector<RestoredBlock>{});
+  } else {
+    enforcer.restore(CommandKind::Firewall, restored_from(*elements));
+  }
+  if (record) rebase("a new record", false);
+}
+
+ApplyResult NftFirewall::apply(std::span<const Change> changes) {
+  impl_->record_changes(changes);
+  ApplyResult result = impl_->send(changes);
+  impl_->record_outcome(changes, result);
+  return result;
+}
+
+// One change into the record: its element is per address and <ports> scope.
+void NftFirewall::Impl::record_change(const Change& c, uint64_t now) {
+  std::string scope = c.ports.empty() ? std::string() : ports_text(c.ports);
+  if (c.op == Change::Op::Delete)
+    record->writer().remove(c.address, scope);
+  else
+    record->writer().add(c.address, scope, c.command, rule_of(c.comment),
+                         c.timeout_ms ? now + c.timeout_ms * 1000 : 0);
+}
+
+// Written ahead: a crash after the kernel took the transaction must not lose its blocks.
+void NftFirewall::Impl::record_changes(std::span<const Change> changes) {
+  if (!record) return;
+  uint64_t now = clock.monotonic_us();
+  for (const Change& c : changes) record_change(c, now);
+  record->append();
+}
+
+// A refused add leaves no block (Enforcer::backend_failed); then the generation reached.
+void NftFirewall::Impl::record_outcome(std::span<const Change> changes, const ApplyResult& result) {
+  if (!record) return;
+  for (const auto& [i, error] : result.rejected)
+    if (changes[i].op == Change::Op::Add)
+      record->writer().remove(changes[i].address, ports_text(changes[i].ports));
+  mark();
+  if (record->wants_rebase() && rebase_source)
+    sd_event_source_set_enabled(rebase_source.get(), SD_EVENT_ONESHOT);
+}
+
+// The table's view of the whole-address blocks of `addresses` now, into the record.
+void NftFirewall::Impl::record_addresses(std::span<const Address> addresses) {
+  if (!record) return;
+  uint64_t now = clock.monotonic_us();
+  for (const Address& a : addresses) record_change(enforcer.desired(CommandKind::Firewall, a), now);
+  record->append();
+}
+
+NftMarker NftFirewall::Impl::marker(uint32_t genid) const {
+  RecordState state = work == NftWork::None     ? RecordState::Settled
+                      : work == NftWork::Verify ? RecordState::NeedsVerify
+                                                : RecordState::NeedsReadd;
+  return {state, genid, record ? record->netns() : 0};
+}
+
+// The generation every recorded change has reached, when the monitor knows it (otherwise
+// the next transaction tries again).
+void NftFirewall::Impl::mark() {
+  if (!record) return;
+  auto gen = monitor ? monitor->settled_generation() : std::nullopt;
+  if (gen || work != NftWork::None) record->writer().marker(marker(gen.value_or(0)));
+  record->append();
+}
+
+// A new base from the table: everything decided goes to the kernel (and the log) first, so
+// that the base is what the kernel holds.
+bool NftFirewall::Impl::rebase(const char* why, bool commit) {
+  if (!record) return false;
+  if (commit) hooks.commit();
+  auto gen = monitor ? monitor->settled_generation() : std::nullopt;
+  NftMarker m = marker(gen.value_or(0));
+  if (!gen && m.state == RecordState::Settled) m.state = RecordState::NeedsVerify;
   uint64_t start = clock.monotonic_us();
+  BlockSnapshot snapshot = enforcer.snapshot(CommandKind::Firewall);
+  size_t blocks = snapshot.blocks.size();
+  if (!record->rebase(std::move(snapshot), m)) return false;
+  log_info("saved {} blocks to {} in {} ms ({})", blocks, record->base_path(),
+           (clock.monotonic_us() - start) / 1000, why);
+  return true;
+}
+
+// Someone flushed the ruleset or deleted (part of) our table: rebuild it, then put back every
+// live block that is missing, with its remaining time, a slice per loop turn.
+void NftFirewall::Impl::repair() {
   if (auto r = nft->ensure_ruleset(); !r) {
     log_error("cannot re-create table inet {}: {}; retrying in 1 s", nft->table(),
               r.error().message);
@@ -106,64 +249,10 @@ void NftFirewall::Impl::repair() {
       repair_timer.reset(s);
     return;
   }
-  std::unordered_set<Address, AddressHash> present;
-  if (auto elements = nft->dump())
-    for (const auto& e : *elements) present.insert(e.address);
-  size_t queued =
-      enforcer.resync(CommandKind::Firewall, [&](const Address& a) { return present.contains(a); });
-  hooks.commit();
+  // The table is whole again: what else lives in it (feeds) can go back at once.
   hooks.repaired();
   ++repairs;
-  log_warning(
-      "table inet {} was removed or changed by someone else: re-created it and re-added "
-      "{} blocks in {} ms",
-      nft->table(), queued, (clock.monotonic_us() - start) / 1000);
-}
-
-// The blocks saved at the last clean stop, when nothing can have changed since (see
-// block_snapshot.h): a million of them load in a fraction of the time the kernel takes to dump
-// them.
-std::optional<BlockSnapshot> NftFirewall::Impl::take_snapshot() {
-  const std::string path = nft_snapshot_path(options.state_directory);
-  auto gen = nft->generation();
-  if (!gen) {
-    log_warning("{}; reading the blocks from the kernel", gen.error().message);
-    return std::nullopt;
-  }
-  auto here = nft_snapshot_origin(nft->table(), *gen);
-  if (!here) {
-    log_warning("{}; reading the blocks from the kernel", here.error().message);
-    return std::nullopt;
-  }
-  std::string why;
-  auto snapshot = take_nft_snapshot(path, *here, why);
-  if (!snapshot) log_info("reading the blocks from the kernel: {}", why);
-  return snapshot;
-}
-
-// At a clean stop, after the last commit: what the kernel holds is exactly the table.
-void NftFirewall::Impl::save_snapshot() {
-  if (!monitor) return;
-  auto gen = monitor->settled_generation();
-  if (!gen) {
-    log_info("not saving a block snapshot: nftables changes are still being handled");
-    return;
-  }
-  auto origin = nft_snapshot_origin(nft->table(), *gen);
-  if (!origin) {
-    log_warning("not saving a block snapshot: {}", origin.error().message);
-    return;
-  }
-  uint64_t start = clock.monotonic_us();
-  BlockSnapshot snapshot = enforcer.snapshot(CommandKind::Firewall);
-  snapshot.origin = std::move(*origin);
-  const std::string path = nft_snapshot_path(options.state_directory);
-  if (auto r = save_nft_snapshot(path, snapshot); !r) {
-    log_warning("{}; the next start reads the blocks from the kernel", r.error().message);
-    return;
-  }
-  log_info("saved {} blocks to {} in {} ms", snapshot.blocks.size(), path,
-           (clock.monotonic_us() - start) / 1000);
+  begin(NftWork::Repair);
 }
 
 // Someone else changed the ruleset while the monitor was not listening (during a large
@@ -177,8 +266,20 @@ void NftFirewall::Impl::verify() {
 }
 
 void NftFirewall::Impl::elements_deleted(const std::vector<NftElement>& elements) {
-  for (const auto& e : elements) enforcer.forget(CommandKind::Firewall, e.address);
+  for (const auto& e : elements) {
+    enforcer.forget(CommandKind::Firewall, e.address);
+    if (record) record->writer().remove(e.address, "");
+  }
+  mark();
   hooks.changed();
+}
+
+// At a clean stop, after the last commit: the base the next start reads, and nothing in the
+// log after it.
+void NftFirewall::Impl::stop() {
+  if (!record) return;
+  rebase("clean stop");
+  record->sync();
 }
 
 Result<std::unique_ptr<NftFirewall>> NftFirewall::open(sd_event* event, Enforcer& enforcer,
@@ -186,7 +287,14 @@ Result<std::unique_ptr<NftFirewall>> NftFirewall::open(sd_event* event, Enforcer
                                                        Hooks hooks) {
   auto impl = std::make_unique<Impl>(event, enforcer, clock, std::move(options), std::move(hooks));
   std::unique_ptr<NftFirewall> self(new NftFirewall(std::move(impl)));
-  if (auto r = self->impl_->start(self.get()); !r) {
+  Impl& i = *self->impl_;
+  sd_event_source* s = nullptr;
+  if (int r = sd_event_add_defer(event, &s, Impl::on_rebase, &i); r < 0)
+    return fail_errno(r, "sd_event_add_defer");
+  i.rebase_source.reset(s);
+  sd_event_source_set_priority(s, SD_EVENT_PRIORITY_IDLE);
+  sd_event_source_set_enabled(s, SD_EVENT_OFF);
+  if (auto r = i.start(self.get()); !r) {
     // Nothing may keep pointing at a firewall that failed to open.
     if (enforcer.backend(CommandKind::Firewall) == self.get())
       enforcer.set_backend(CommandKind::Firewall, nullptr);
@@ -198,10 +306,10 @@ Result<std::unique_ptr<NftFirewall>> NftFirewall::open(sd_event* event, Enforcer
 NftFirewall::NftFirewall(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 NftFirewall::~NftFirewall() = default;
 
-ApplyResult NftFirewall::apply(std::span<const Change> changes) {
+ApplyResult NftFirewall::Impl::send(std::span<const Change> changes) {
   bool any_service =
       std::any_of(changes.begin(), changes.end(), [](const Change& c) { return !c.ports.empty(); });
-  if (!any_service) return impl_->nft->apply(changes);
+  if (!any_service) return nft->apply(changes);
   // Whole-address blocks and per-service ones live in different sets: two transactions.
   std::vector<Change> plain;
   std::vector<size_t> plain_index, service;
@@ -213,9 +321,9 @@ ApplyResult NftFirewall::apply(std::span<const Change> changes) {
       service.push_back(i);
     }
   }
-  ApplyResult out = impl_->nft->apply_service(changes, std::move(service));
+  ApplyResult out = nft->apply_service(changes, std::move(service));
   if (!plain.empty()) {
-    ApplyResult r = impl_->nft->apply(plain);
+    ApplyResult r = nft->apply(plain);
     out.applied += r.applied;
     for (auto& [i, e] : r.rejected) out.rejected.emplace_back(plain_index[i], std::move(e));
   }
@@ -237,7 +345,7 @@ Result<std::vector<std::string>> NftFirewall::set_names() {
 }
 
 void NftFirewall::stop() {
-  impl_->save_snapshot();
+  impl_->stop();
 }
 
 NftFirewallCounters NftFirewall::counters() const {

@@ -1,10 +1,12 @@
 #include "table/block_snapshot.h"
-#include <cstring>
+
+#include "base/byte_reader.h"
 
 namespace rampart {
 namespace {
 
-constexpr std::string_view kMagic = "RAMPART-BLOCKS-1\n";
+constexpr std::string_view kMagic = "RAMPART-BLOCKS-2\n";
+constexpr std::string_view kMagicV1 = "RAMPART-BLOCKS-1\n";
 // family, prefix, 16 address bytes, command u16, rule u32, reason u32, expiry u64
 constexpr size_t kRecordSize = 2 + 16 + 2 + 4 + 4 + 8;
 
@@ -13,9 +15,7 @@ class Writer {
   explicit Writer(size_t reserve) { out_.reserve(reserve); }
   template <class T>
   void put(T v) {
-    char b[sizeof(T)];
-    std::memcpy(b, &v, sizeof v);  // little-endian hosts only (checked by the magic's reader)
-    out_.append(b, sizeof b);
+    put_bytes(out_, v);
   }
   void bytes(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
   void str(std::string_view s) {
@@ -28,35 +28,6 @@ class Writer {
   std::string out_;
 };
 
-class Reader {
- public:
-  explicit Reader(std::string_view in) : in_(in) {}
-  template <class T>
-  bool get(T& v) {
-    if (in_.size() < sizeof(T)) return false;
-    std::memcpy(&v, in_.data(), sizeof v);
-    in_.remove_prefix(sizeof v);
-    return true;
-  }
-  bool bytes(void* p, size_t n) {
-    if (in_.size() < n) return false;
-    std::memcpy(p, in_.data(), n);
-    in_.remove_prefix(n);
-    return true;
-  }
-  bool str(std::string& s) {
-    uint32_t n = 0;
-    if (!get(n) || in_.size() < n) return false;
-    s.assign(in_.data(), n);
-    in_.remove_prefix(n);
-    return true;
-  }
-  size_t left() const { return in_.size(); }
-
- private:
-  std::string_view in_;
-};
-
 }  // namespace
 
 std::string encode_snapshot(const BlockSnapshot& s) {
@@ -67,8 +38,13 @@ std::string encode_snapshot(const BlockSnapshot& s) {
   w.put(s.origin.netns);
   w.put(s.origin.genid);
   w.str(s.origin.table);
+  w.put(s.origin.clock_offset_us);
+  w.put(static_cast<uint8_t>(s.origin.state));
+  w.put(s.origin.epoch);
   w.put(static_cast<uint32_t>(s.commands.size()));
   for (const auto& c : s.commands) w.str(c);
+  w.put(static_cast<uint32_t>(s.scopes.size()));
+  for (const auto& p : s.scopes) w.str(p);
   w.put(static_cast<uint32_t>(s.reasons.size()));
   for (const auto& r : s.reasons) w.str(r);
   w.put(static_cast<uint64_t>(s.blocks.size()));
@@ -89,15 +65,25 @@ Result<BlockSnapshot> decode_snapshot(std::string_view bytes, std::string_view n
     return fail(EINVAL, "{}: {}; ignoring it (the blocks are read from the firewall instead)", name,
                 what);
   };
-  if (!bytes.starts_with(kMagic)) return bad("not a rampart block snapshot of this version");
-  Reader r(bytes.substr(kMagic.size()));
+  bool v1 = bytes.starts_with(kMagicV1);
+  if (!v1 && !bytes.starts_with(kMagic)) return bad("not a rampart block snapshot of this version");
+  ByteReader r(bytes.substr(kMagic.size()));
   BlockSnapshot s;
   uint32_t probe = 0, count = 0;
   if (!r.get(probe) || probe != 1) return bad("written on a machine of another byte order");
   if (!r.bytes(s.origin.boot_id.data(), s.origin.boot_id.size()) || !r.get(s.origin.netns) ||
       !r.get(s.origin.genid) || !r.str(s.origin.table))
     return bad("truncated header");
-  for (auto* list : {&s.commands, &s.reasons}) {
+  uint8_t state = 0;
+  if (v1)
+    s.origin.clock_known = false;
+  else if (!r.get(s.origin.clock_offset_us) || !r.get(state) || !r.get(s.origin.epoch))
+    return bad("truncated header");
+  if (state > static_cast<uint8_t>(RecordState::NeedsVerify)) return bad("unknown record state");
+  s.origin.state = static_cast<RecordState>(state);
+  std::vector<std::vector<std::string>*> lists{&s.commands, &s.scopes, &s.reasons};
+  if (v1) lists.erase(lists.begin() + 1);
+  for (auto* list : lists) {
     if (!r.get(count) || count > r.left() / 4) return bad("truncated string table");
     list->resize(count);
     for (auto& str : *list)
