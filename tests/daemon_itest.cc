@@ -215,6 +215,44 @@ TEST_F(DaemonTest, AfterARebootTheRecordPutsTheBlocksBack) {
   EXPECT_EQ(daemon.stat("active"), 2u);
 }
 
+// A per-service block (a command's <ports>) is an element of its own beside the address's
+// whole-traffic block: the record keeps both apart through kill -9 and a reboot.
+TEST_F(DaemonTest, PerServiceBlocksSurviveACrashAndAReboot) {
+  TempDir run_dir;
+  std::vector<std::string> env{"RUNTIME_DIRECTORY=" + run_dir.path()};
+  const std::string config = kDrop + R"(
+  <command><name>ssh-drop</name><executable>firewall-drop</executable>
+    <timeout_allowed>yes</timeout_allowed><ports>tcp/2222</ports></command>
+  <active-response><command>firewall-drop</command><rules_id>5712</rules_id>
+    <timeout>600</timeout></active-response>
+  <active-response><command>ssh-drop</command><rules_id>5713</rules_id>
+    <timeout>900</timeout></active-response>)";
+  ASSERT_EQ(daemon.start(config, {}, env), "");
+  ASSERT_TRUE(
+      daemon.send({wazuh_alert("203.0.113.37", 10, "5712"), wazuh_alert("203.0.113.37", 10, "5713"),
+                   wazuh_alert("203.0.113.38", 10, "5713")}));
+  ASSERT_TRUE(appears("blocked4", "203.0.113.37"));
+  ASSERT_TRUE(wait_until([&] { return daemon.stat("nft_elements") >= 3u; })) << daemon.log();
+  daemon.stop(SIGKILL);
+  ASSERT_EQ(daemon.start(config, {}, env), "");
+  EXPECT_EQ(daemon.stat("active"), 3u);
+  EXPECT_EQ(daemon.stat("nft_elements"), 0u) << daemon.log();
+  daemon.stop(SIGKILL);
+
+  ASSERT_EQ(unlink(run_dir.file("boot-id").c_str()), 0);
+  run("nft delete table inet " + daemon.table());
+  ASSERT_EQ(daemon.start(config, {}, env), "");
+  ASSERT_TRUE(wait_until([&] {
+    return daemon.log().find("re-added 2 blocks to table inet") != std::string::npos;
+  })) << daemon.log();
+  EXPECT_EQ(daemon.stat("active"), 3u);
+  EXPECT_TRUE(find("blocked4", "203.0.113.37"));
+  EXPECT_FALSE(find("blocked4", "203.0.113.38")) << "a per-service block drops only its ports";
+  std::string service = run("nft list set inet " + daemon.table() + " service4");
+  EXPECT_NE(service.find("203.0.113.37 . tcp . 2222"), std::string::npos) << service;
+  EXPECT_NE(service.find("203.0.113.38 . tcp . 2222"), std::string::npos) << service;
+}
+
 TEST_F(DaemonTest, BlocksThatExpireWhileStoppedAreNotRestored) {
   ASSERT_EQ(daemon.start(kDropCommand + drop_binding(2)), "");
   ASSERT_TRUE(daemon.send({wazuh_alert("203.0.113.35")}));
