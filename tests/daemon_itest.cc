@@ -220,7 +220,7 @@ TEST_F(DaemonTest, AfterARebootTheRecordPutsTheBlocksBack) {
 TEST_F(DaemonTest, PerServiceBlocksSurviveACrashAndAReboot) {
   TempDir run_dir;
   std::vector<std::string> env{"RUNTIME_DIRECTORY=" + run_dir.path()};
-  const std::string config = kDrop + R"(
+  const std::string config = kDropCommand + R"(
   <command><name>ssh-drop</name><executable>firewall-drop</executable>
     <timeout_allowed>yes</timeout_allowed><ports>tcp/2222</ports></command>
   <active-response><command>firewall-drop</command><rules_id>5712</rules_id>
