@@ -107,12 +107,12 @@ std::vector<BusBlock> bus_blocks(std::string* ret_error) {
     }
     BusMessagePtr owned(reply);
     size_t before = out.size();
-    sd_bus_message_enter_container(reply, 'a', "(sstusss)");
-    const char *address, *command, *reason, *backend, *scope;
+    sd_bus_message_enter_container(reply, 'a', "(sstussss)");
+    const char *address, *command, *reason, *backend, *scope, *origin;
     uint64_t expiry;
     uint32_t rule;
-    while (sd_bus_message_read(reply, "(sstusss)", &address, &command, &expiry, &rule, &reason,
-                               &backend, &scope) > 0)
+    while (sd_bus_message_read(reply, "(sstussss)", &address, &command, &expiry, &rule, &reason,
+                               &backend, &scope, &origin) > 0)
       out.push_back({address, expiry});
     if (out.size() == before) return out;
     after = out.back().address;

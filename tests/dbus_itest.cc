@@ -350,12 +350,12 @@ TEST_F(DbusTest, BlockShowListUnblockFlushWithRampartctl) {
   o = ctl("list");
   EXPECT_EQ(o.status, 0) << o.err;
   EXPECT_EQ(o.out.substr(0, o.out.find('\n')),
-            "ADDRESS         COMMAND SCOPE EXPIRES   RULE BACKEND  REASON");
-  EXPECT_NE(o.out.find("198.51.100.0/24 manual  all   never     -    nftables -\n"),
+            "ADDRESS         COMMAND SCOPE EXPIRES   RULE BACKEND  ORIGIN REASON");
+  EXPECT_NE(o.out.find("198.51.100.0/24 manual  all   never     -    nftables -      -\n"),
             std::string::npos)
       << o.out;
   EXPECT_NE(o.out.find("203.0.113.9     manual  all   in "), std::string::npos) << o.out;
-  EXPECT_NE(o.out.find("nftables ssh scan\n"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("nftables -      ssh scan\n"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("in 1h 29m") == std::string::npos ? o.out.find("in 1h 30m")
                                                          : o.out.find("in 1h 29m"),
             std::string::npos)
@@ -368,8 +368,9 @@ TEST_F(DbusTest, BlockShowListUnblockFlushWithRampartctl) {
   EXPECT_NE(o.out.find(R"({"address":"203.0.113.9","command":"manual","expiry_usec":)"),
             std::string::npos)
       << o.out;
-  EXPECT_NE(o.out.find(R"("rule_id":0,"reason":"ssh scan","backend":"nftables","scope":""})"),
-            std::string::npos);
+  EXPECT_NE(
+      o.out.find(R"("rule_id":0,"reason":"ssh scan","backend":"nftables","scope":"","origin":""})"),
+      std::string::npos);
 
   o = ctl("show 203.0.113.9");
   EXPECT_EQ(o.status, 0);
@@ -414,13 +415,13 @@ TEST_F(DbusTest, EveryMethodWithBusctl) {
   EXPECT_EQ(o.status, 0) << o.err;
   EXPECT_TRUE(in_set("blocked4", "203.0.113.7"));
   o = call("GetBlock s 203.0.113.7");
-  EXPECT_TRUE(o.out.starts_with("(sstusss) \"203.0.113.7\" \"manual\" ")) << o.out;
-  EXPECT_TRUE(o.out.ends_with(" 0 \"by busctl\" \"nftables\" \"\"\n")) << o.out;
+  EXPECT_TRUE(o.out.starts_with("(sstussss) \"203.0.113.7\" \"manual\" ")) << o.out;
+  EXPECT_TRUE(o.out.ends_with(" 0 \"by busctl\" \"nftables\" \"\" \"\"\n")) << o.out;
   o = call("ListBlocks");
-  EXPECT_TRUE(o.out.starts_with("a(sstusss) 1 \"203.0.113.7\" \"manual\" ")) << o.out;
+  EXPECT_TRUE(o.out.starts_with("a(sstussss) 1 \"203.0.113.7\" \"manual\" ")) << o.out;
   o = call("ListBlocksAfter su '' 10");
-  EXPECT_TRUE(o.out.starts_with("a(sstusss) 1 \"203.0.113.7\"")) << o.out;
-  EXPECT_EQ(call("ListBlocksAfter su 203.0.113.7 10").out, "a(sstusss) 0\n");
+  EXPECT_TRUE(o.out.starts_with("a(sstussss) 1 \"203.0.113.7\"")) << o.out;
+  EXPECT_EQ(call("ListBlocksAfter su 203.0.113.7 10").out, "a(sstussss) 0\n");
   EXPECT_EQ(call("Unblock s 203.0.113.7").status, 0);
   EXPECT_FALSE(in_set("blocked4", "203.0.113.7"));
 
@@ -712,9 +713,9 @@ TEST_F(DbusTest, HundredThousandBlocks) {
       60s));
   Output o = busctl("call org.rampart1 /org/rampart1 org.rampart1.Manager ListBlocks");
   EXPECT_EQ(o.status, 0) << o.err;
-  EXPECT_TRUE(o.out.starts_with("a(sstusss) 100000 ")) << o.out.substr(0, 200);
+  EXPECT_TRUE(o.out.starts_with("a(sstussss) 100000 ")) << o.out.substr(0, 200);
   o = busctl("call org.rampart1 /org/rampart1 org.rampart1.Manager ListBlocksAfter su '' 10000");
-  EXPECT_TRUE(o.out.starts_with("a(sstusss) 10000 ")) << o.out.substr(0, 200);
+  EXPECT_TRUE(o.out.starts_with("a(sstussss) 10000 ")) << o.out.substr(0, 200);
 
   auto t0 = std::chrono::steady_clock::now();
   Output list = ctl("list");

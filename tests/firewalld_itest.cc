@@ -172,7 +172,7 @@ TEST_F(FirewalldTest, AThreeSecondTimeoutExpires) {
       << fmt::format("{}", fmt::join(rules(), "\n"));
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   printf("the 3 s rules were gone %.3f s after they appeared\n", s);
-  EXPECT_TRUE(wait_until([&] { return rampart("ListBlocks") == "a(sstusss) 0\n"; }));
+  EXPECT_TRUE(wait_until([&] { return rampart("ListBlocks") == "a(sstussss) 0\n"; }));
   EXPECT_EQ(run("nft list ruleset").find("192.0.2.11"), std::string::npos);
 }
 
@@ -203,7 +203,7 @@ TEST_F(FirewalldTest, FirewalldRestartedOrLateGetsEverythingApplied) {
   // rampartd first: blocks wait for firewalld.
   ASSERT_EQ(start_rampart(drop(), kFirewalld), "");
   ASSERT_TRUE(daemon.send({wazuh_alert("192.0.2.14")}));
-  ASSERT_TRUE(wait_until([&] { return rampart("ListBlocks").starts_with("a(sstusss) 1 "); }));
+  ASSERT_TRUE(wait_until([&] { return rampart("ListBlocks").starts_with("a(sstussss) 1 "); }));
   ASSERT_EQ(firewalld.start(), "");
   ASSERT_TRUE(wait_until([&] { return has_rule("192.0.2.14"); }, 5s)) << daemon.log();
 
@@ -255,7 +255,7 @@ TEST_F(FirewalldTest, RestartAndReloadDuringAFloodLoseNoBlock) {
   for (size_t at = 0; (at = ruleset.find("ip6 saddr 2001:db8:3::", at)) != std::string::npos; ++at)
     ++in_kernel;
   EXPECT_EQ(in_kernel, n) << ruleset;
-  EXPECT_TRUE(rampart("ListBlocks").starts_with(fmt::format("a(sstusss) {} ", n)));
+  EXPECT_TRUE(rampart("ListBlocks").starts_with(fmt::format("a(sstussss) {} ", n)));
   printf(
       "%zu blocks: firewalld restarted at %zu rules and reloaded at %zu; all %zu in firewalld "
       "%.2f s after it answered again\n",

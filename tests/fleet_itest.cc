@@ -75,6 +75,21 @@ class Fleet : public ::testing::Test {
     return d.start(kCommand + (i == 0 ? kBindings : "") + section);
   }
 
+  // Restarts node i with `bus` as its system bus, for rampartctl. Returns rampartctl's command
+  // line for that bus.
+  std::string restart_on_bus(int i, const PrivateBus& bus) {
+    unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
+    nodes_[i]->stop();
+    nodes_[i]->set_netns(net_->node(i));
+    std::string id = kAgentIds[i];
+    std::string section = fleet_rampart_section(*nodes_[i], "node" + id, id, i == 0, nats_->urls(i),
+                                                nats_->credentials("node-" + id));
+    std::string started =
+        nodes_[i]->start(kCommand + (i == 0 ? kBindings : "") + section, {}, {bus.env()});
+    EXPECT_EQ(started, "") << "node " << i;
+    return bus.env() + " " + getenv("RAMPARTCTL") + " --no-ask-password ";
+  }
+
   // Waits until node i's fleet consumers are bound (orders flow).
   bool ready(int i) {
     return wait_until(
@@ -137,14 +152,8 @@ TEST_F(Fleet, ARevokeWithFleetScopeLiftsItEverywhere) {
   // The manager gets a bus of its own (the agents run without one) for rampartctl.
   PrivateBus bus;
   ASSERT_TRUE(bus.ok());
-  unsetenv("DBUS_SYSTEM_BUS_ADDRESS");
-  nodes_[0]->stop();
-  nodes_[0]->set_netns(net_->node(0));
-  std::string section = fleet_rampart_section(*nodes_[0], "node000", "000", true, nats_->urls(0),
-                                              nats_->credentials("node-000"));
-  ASSERT_EQ(nodes_[0]->start(kCommand + kBindings + section, {}, {bus.env()}), "");
+  std::string ctl = restart_on_bus(0, bus);
   ASSERT_TRUE(ready(0));
-  std::string ctl = bus.env() + " " + getenv("RAMPARTCTL") + " --no-ask-password ";
 
   ASSERT_TRUE(nodes_[0]->send({alert("203.0.113.50", "100001")}));
   for (int i = 0; i < kNodes; ++i) ASSERT_TRUE(wait_blocked(i, "203.0.113.50")) << i;
@@ -171,6 +180,35 @@ TEST_F(Fleet, ARevokeWithFleetScopeLiftsItEverywhere) {
   })) << run(ctl + "status");
   out = run(ctl + "status");
   EXPECT_NE(out.find("Fleet: connected to nats://"), std::string::npos) << out;
+}
+
+TEST_F(Fleet, ABlockFromAnOrderNamesTheNodeItCameFrom) {
+  PrivateBus bus;
+  ASSERT_TRUE(bus.ok());
+  std::string ctl = restart_on_bus(1, bus);
+  for (int i = 0; i < kNodes; ++i) ASSERT_TRUE(ready(i));
+  ASSERT_TRUE(nodes_[0]->send({alert("203.0.113.60", "100001")}));
+  ASSERT_TRUE(wait_blocked(1, "203.0.113.60")) << nodes_[1]->log();
+  // What an admin on agent 001 sees: the manager's node name, in the table, show and JSON.
+  int status = -1;
+  std::string out = run(ctl + "list 2>&1", &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("ORIGIN"), std::string::npos) << out;
+  auto row = out.find("203.0.113.60 ");
+  ASSERT_NE(row, std::string::npos) << out;
+  std::string line = out.substr(row, out.find('\n', row) - row);
+  EXPECT_NE(line.find(" node000 "), std::string::npos) << line;
+  out = run(ctl + "show 203.0.113.60 2>&1", &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find(" Origin: node000\n"), std::string::npos) << out;
+  out = run(ctl + "list --json 2>&1", &status);
+  EXPECT_NE(out.find(R"("address":"203.0.113.60")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("origin":"node000")"), std::string::npos) << out;
+  // A block this node decided itself has no origin.
+  out = run(ctl + "block 198.51.100.61 --timeout 10m 2>&1", &status);
+  EXPECT_EQ(status, 0) << out;
+  out = run(ctl + "show 198.51.100.61 2>&1", &status);
+  EXPECT_NE(out.find(" Origin: this node\n"), std::string::npos) << out;
 }
 
 TEST_F(Fleet, AnAgentCannotOrderOtherNodes) {

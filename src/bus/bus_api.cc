@@ -113,13 +113,13 @@ const sd_bus_vtable BusApi::kVtable[] = {
     SD_BUS_PROPERTY("FleetOrdersPending", "t", property_get, 0, 0),
     SD_BUS_PROPERTY("FleetLagUSec", "t", property_get, 0, 0),
     SD_BUS_PROPERTY("Feeds", "a(sttts)", property_get, 0, 0),
-    SD_BUS_METHOD_WITH_ARGS("ListBlocks", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sstusss)", blocks),
+    SD_BUS_METHOD_WITH_ARGS("ListBlocks", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(sstussss)", blocks),
                             method_list, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("ListBlocksAfter", SD_BUS_ARGS("s", address, "u", max),
-                            SD_BUS_RESULT("a(sstusss)", blocks), method_list_after,
+                            SD_BUS_RESULT("a(sstussss)", blocks), method_list_after,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("GetBlock", SD_BUS_ARGS("s", address),
-                            SD_BUS_RESULT("(sstusss)", block), method_get,
+                            SD_BUS_RESULT("(sstussss)", block), method_get,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Block", SD_BUS_ARGS("s", address, "t", timeout_usec, "s", reason),
                             SD_BUS_NO_RESULT, method_block, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -299,12 +299,12 @@ int BusApi::reply_blocks(sd_bus_message* call, const std::optional<Address>& aft
   int r = sd_bus_message_new_method_return(call, &raw);
   if (r < 0) return r;
   BusMessagePtr reply(raw);
-  r = sd_bus_message_open_container(raw, 'a', "(sstusss)");
+  r = sd_bus_message_open_container(raw, 'a', "(sstussss)");
   for (size_t i = 0; r >= 0 && i < p.blocks.size(); ++i) {
     const BlockView& v = p.blocks[i];
-    r = sd_bus_message_append(raw, "(sstusss)", v.address.str().c_str(), v.command.c_str(),
+    r = sd_bus_message_append(raw, "(sstussss)", v.address.str().c_str(), v.command.c_str(),
                               v.expiry_realtime_us, v.rule_id, v.reason.c_str(), v.backend.c_str(),
-                              v.scope.c_str());
+                              v.scope.c_str(), v.origin.c_str());
   }
   if (r >= 0) r = sd_bus_message_close_container(raw);
   if (r >= 0) r = sd_bus_message_send(raw);
@@ -332,9 +332,9 @@ int BusApi::method_get(sd_bus_message* m, void* u, sd_bus_error* e) {
   auto v = static_cast<BusApi*>(u)->control_.get(*address);
   if (!v)
     return sd_bus_error_setf(e, kErrorNotBlocked, "%s is not blocked", address->str().c_str());
-  return sd_bus_reply_method_return(m, "(sstusss)", v->address.str().c_str(), v->command.c_str(),
+  return sd_bus_reply_method_return(m, "(sstussss)", v->address.str().c_str(), v->command.c_str(),
                                     v->expiry_realtime_us, v->rule_id, v->reason.c_str(),
-                                    v->backend.c_str(), v->scope.c_str());
+                                    v->backend.c_str(), v->scope.c_str(), v->origin.c_str());
 }
 
 int BusApi::method_block(sd_bus_message* m, void* u, sd_bus_error* e) {

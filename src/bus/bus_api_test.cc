@@ -157,12 +157,12 @@ class BusApiTest : public testing::Test {
 
   std::vector<std::string> read_blocks(sd_bus_message* m) {
     std::vector<std::string> out;
-    EXPECT_GE(sd_bus_message_enter_container(m, 'a', "(sstusss)"), 0);
-    const char *address, *command, *reason, *backend, *scope;
+    EXPECT_GE(sd_bus_message_enter_container(m, 'a', "(sstussss)"), 0);
+    const char *address, *command, *reason, *backend, *scope, *origin;
     uint64_t expiry;
     uint32_t rule;
-    while (sd_bus_message_read(m, "(sstusss)", &address, &command, &expiry, &rule, &reason,
-                               &backend, &scope) > 0)
+    while (sd_bus_message_read(m, "(sstussss)", &address, &command, &expiry, &rule, &reason,
+                               &backend, &scope, &origin) > 0)
       out.push_back(std::string(address) + " " + command);
     return out;
   }
@@ -233,11 +233,11 @@ TEST_F(BusApiTest, UnblockGetAndFlush) {
   ASSERT_EQ(call("Block", "sts", "203.0.113.9", uint64_t(0), "why")->error, "");
   auto got = call("GetBlock", "s", "203.0.113.9");
   ASSERT_EQ(got->error, "");
-  const char *address, *command, *reason, *backend, *scope;
+  const char *address, *command, *reason, *backend, *scope, *origin;
   uint64_t expiry;
   uint32_t rule;
-  ASSERT_GE(sd_bus_message_read(got->reply.get(), "(sstusss)", &address, &command, &expiry, &rule,
-                                &reason, &backend, &scope),
+  ASSERT_GE(sd_bus_message_read(got->reply.get(), "(sstussss)", &address, &command, &expiry, &rule,
+                                &reason, &backend, &scope, &origin),
             0);
   EXPECT_STREQ(scope, "");
   EXPECT_STREQ(address, "203.0.113.9");

@@ -143,6 +143,8 @@ void append_block_json(std::string& out, const BlockRecord& r) {
   append_json_string(out, r.backend);
   out += ",\"scope\":";
   append_json_string(out, r.scope);
+  out += ",\"origin\":";
+  append_json_string(out, r.origin);
   out += '}';
 }
 
@@ -160,7 +162,7 @@ std::string format_block_list(const std::vector<BlockRecord>& blocks, uint64_t n
     return out;
   }
   if (blocks.empty()) return legend ? "No active blocks.\n" : "";
-  Table t({"ADDRESS", "COMMAND", "SCOPE", "EXPIRES", "RULE", "BACKEND", "REASON"});
+  Table t({"ADDRESS", "COMMAND", "SCOPE", "EXPIRES", "RULE", "BACKEND", "ORIGIN", "REASON"});
   t.reserve(blocks.size());
   // Blocks made in the same second read the same: format each second once.
   uint64_t last_second = UINT64_MAX;
@@ -176,6 +178,7 @@ std::string format_block_list(const std::vector<BlockRecord>& blocks, uint64_t n
     t.add(expires);
     t.add(b.rule_id ? std::to_string(b.rule_id) : std::string());
     t.add(std::string(b.backend));
+    t.add(std::string(b.origin));  // "-": decided on this node
     t.add(std::string(b.reason));
   }
   t.render(out, legend);
@@ -195,9 +198,12 @@ std::string format_block(const BlockRecord& b, uint64_t now, bool json) {
                                                     format_timestamp(b.expiry_usec))
                                       : "never";
   return fmt::format(
-      "Address: {}\nCommand: {}\n  Scope: {}\nExpires: {}\n   Rule: {}\nBackend: {}\n Reason: {}\n",
+      "Address: {}\nCommand: {}\n  Scope: {}\nExpires: {}\n   Rule: {}\nBackend: {}\n Origin: {}\n"
+      " Reason: {}\n",
       b.address, b.command, b.scope.empty() ? std::string_view("all traffic") : b.scope, expires,
-      b.rule_id ? fmt::format("{}", b.rule_id) : "-", b.backend, b.reason.empty() ? "-" : b.reason);
+      b.rule_id ? fmt::format("{}", b.rule_id) : "-", b.backend,
+      b.origin.empty() ? std::string_view("this node") : b.origin,
+      b.reason.empty() ? "-" : b.reason);
 }
 
 std::string format_status(const Status& s, bool json) {

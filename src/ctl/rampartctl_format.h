@@ -21,16 +21,17 @@ std::string format_expiry(uint64_t expiry_realtime_usec, uint64_t now_realtime_u
 // "Tue 2026-11-27 21:08:22 UTC" in local time.
 std::string format_timestamp(uint64_t realtime_usec);
 
-// One block as ListBlocks and GetBlock send it ("(sstusss)"); the text points into the reply.
+// One block as ListBlocks and GetBlock send it ("(sstussss)"); the text points into the reply.
 struct BlockRecord {
   std::string_view address, command;
   uint64_t expiry_usec = 0;  // CLOCK_REALTIME; 0 = never
   uint32_t rule_id = 0;
   std::string_view reason, backend;
-  std::string_view scope;  // the command's <ports>; "" = all traffic
+  std::string_view scope;   // the command's <ports>; "" = all traffic
+  std::string_view origin;  // the fleet node whose order made it; "" = this node
 };
 // {"address":...,"command":...,"expiry_usec":...,"rule_id":...,"reason":...,"backend":...,
-//  "scope":...}
+//  "scope":...,"origin":...}
 void append_block_json(std::string& out, const BlockRecord& block);
 // `rampartctl list`: a table (with a header and a count when `legend`), or a JSON array.
 std::string format_block_list(const std::vector<BlockRecord>& blocks, uint64_t now_usec, bool json,

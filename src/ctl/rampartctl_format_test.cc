@@ -85,29 +85,35 @@ TEST(Table, ColumnsAreAlignedAndEmptyCellsAreDashes) {
 const std::vector<BlockRecord> kBlocks = {
     {"198.51.100.0/24", "manual", 0, 0, "scanner \"x\"", "nftables"},
     {"203.0.113.9", "ssh-drop", kNow + 600 * kSec, 5712, "sshd brute force", "nftables", "tcp/22"},
+    {"2001:db8::7", "firewall-drop", kNow + 60 * kSec, 5710, "", "nftables", "", "manager"},
 };
 
 TEST(BlockList, Table) {
   EXPECT_EQ(format_block_list(kBlocks, kNow, false, true),
-            "ADDRESS         COMMAND  SCOPE  EXPIRES RULE BACKEND  REASON\n"
-            "198.51.100.0/24 manual   all    never   -    nftables scanner \"x\"\n"
-            "203.0.113.9     ssh-drop tcp/22 in 10m  5712 nftables sshd brute force\n"
-            "\n2 blocks listed.\n");
+            "ADDRESS         COMMAND       SCOPE  EXPIRES RULE BACKEND  ORIGIN  REASON\n"
+            "198.51.100.0/24 manual        all    never   -    nftables -       scanner \"x\"\n"
+            "203.0.113.9     ssh-drop      tcp/22 in 10m  5712 nftables -       sshd brute force\n"
+            "2001:db8::7     firewall-drop all    in 1m   5710 nftables manager -\n"
+            "\n3 blocks listed.\n");
   EXPECT_EQ(format_block_list({kBlocks[1]}, kNow, false, false),
-            "203.0.113.9 ssh-drop tcp/22 in 10m 5712 nftables sshd brute force\n");
+            "203.0.113.9 ssh-drop tcp/22 in 10m 5712 nftables - sshd brute force\n");
   EXPECT_EQ(format_block_list({}, kNow, false, true), "No active blocks.\n");
   EXPECT_EQ(format_block_list({}, kNow, false, false), "");
 }
 
 TEST(BlockList, Json) {
-  EXPECT_EQ(format_block_list(kBlocks, kNow, true, true),
-            R"([{"address":"198.51.100.0/24","command":"manual","expiry_usec":0,"rule_id":0,)"
-            R"("reason":"scanner \"x\"","backend":"nftables","scope":""},)"
-            R"({"address":"203.0.113.9","command":"ssh-drop","expiry_usec":)" +
-                std::to_string(kNow + 600 * kSec) +
-                R"(,"rule_id":5712,"reason":"sshd brute force","backend":"nftables",)"
-                R"("scope":"tcp/22"}])"
-                "\n");
+  EXPECT_EQ(
+      format_block_list(kBlocks, kNow, true, true),
+      R"([{"address":"198.51.100.0/24","command":"manual","expiry_usec":0,"rule_id":0,)"
+      R"("reason":"scanner \"x\"","backend":"nftables","scope":"","origin":""},)"
+      R"({"address":"203.0.113.9","command":"ssh-drop","expiry_usec":)" +
+          std::to_string(kNow + 600 * kSec) +
+          R"(,"rule_id":5712,"reason":"sshd brute force","backend":"nftables",)"
+          R"("scope":"tcp/22","origin":""},)"
+          R"({"address":"2001:db8::7","command":"firewall-drop","expiry_usec":)" +
+          std::to_string(kNow + 60 * kSec) +
+          R"(,"rule_id":5710,"reason":"","backend":"nftables","scope":"","origin":"manager"}])"
+          "\n");
   EXPECT_EQ(format_block_list({}, kNow, true, true), "[]\n");
 }
 
@@ -121,16 +127,20 @@ TEST(Block, Fields) {
             "Expires: in 10m (Tue 2026-11-24 21:18:22 UTC)\n"
             "   Rule: 5712\n"
             "Backend: nftables\n"
+            " Origin: this node\n"
             " Reason: sshd brute force\n");
+  EXPECT_NE(format_block(kBlocks[2], kNow, false).find(" Origin: manager\n Reason: -\n"),
+            std::string::npos);
   BlockRecord bare{"198.51.100.0/24", "manual", 0, 0, "", "nftables"};
   EXPECT_EQ(format_block(bare, kNow, false),
             "Address: 198.51.100.0/24\nCommand: manual\n  Scope: all traffic\nExpires: never\n"
             "   Rule: -\n"
-            "Backend: nftables\n Reason: -\n");
+            "Backend: nftables\n Origin: this node\n Reason: -\n");
   EXPECT_EQ(format_block(bare, kNow, true),
             R"({"address":"198.51.100.0/24","command":"manual","expiry_usec":0,"rule_id":0,)"
-            R"("reason":"","backend":"nftables","scope":""})"
+            R"("reason":"","backend":"nftables","scope":"","origin":""})"
             "\n");
+  EXPECT_NE(format_block(kBlocks[2], kNow, true).find(R"("origin":"manager"})"), std::string::npos);
 }
 
 TEST(Status, Feeds) {

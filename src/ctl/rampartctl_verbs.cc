@@ -24,15 +24,16 @@ uint64_t now_realtime() {
 }
 
 int read_record(sd_bus_message* m, BlockRecord& r) {
-  const char *address, *command, *reason, *backend, *scope;
-  int n = sd_bus_message_read(m, "(sstusss)", &address, &command, &r.expiry_usec, &r.rule_id,
-                              &reason, &backend, &scope);
+  const char *address, *command, *reason, *backend, *scope, *origin;
+  int n = sd_bus_message_read(m, "(sstussss)", &address, &command, &r.expiry_usec, &r.rule_id,
+                              &reason, &backend, &scope, &origin);
   if (n > 0) {
     r.address = address;
     r.command = command;
     r.reason = reason;
     r.backend = backend;
     r.scope = scope;
+    r.origin = origin;
   }
   return n;
 }
@@ -141,7 +142,7 @@ int verb_list(Client& c, const Options& o, const char*) {
   while (true) {
     BusMessagePtr m;
     if (int r = c.call("ListBlocksAfter", &m, "su", cursor.c_str(), kPageSize); r != kOk) return r;
-    int r = sd_bus_message_enter_container(m.get(), 'a', "(sstusss)");
+    int r = sd_bus_message_enter_container(m.get(), 'a', "(sstussss)");
     size_t before = records.size();
     while (r >= 0) {
       BlockRecord rec;
