@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "harness.h"
@@ -38,13 +37,6 @@ case "$line" in
 esac
 echo "recorded"
 )SH";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
@@ -82,7 +74,7 @@ class ExecTest : public ::testing::Test {
     std::ofstream(bin + "/" + name) << kRecordScript;
     chmod((bin + "/" + name).c_str(), mode);
   }
-  std::string record() { return slurp(daemon.dir().path() + "/record.log"); }
+  std::string record() { return read_file(daemon.dir().path() + "/record.log"); }
   bool recorded(const std::string& what, size_t n = 1, std::chrono::milliseconds t = 10s) {
     return wait_until([&] { return count(record(), what) >= n; }, t);
   }
@@ -295,15 +287,15 @@ TEST_F(ExecTest, HostsDenyLinesComeAndGo) {
   ASSERT_EQ(daemon.start(body), "");
   ASSERT_TRUE(daemon.send({wazuh_alert("10.0.0.1"), wazuh_alert("2001:db8::1")}));
   ASSERT_TRUE(wait_until([&] {
-    return slurp(hosts).find("ALL:[2001:db8::1]") != std::string::npos;
+    return read_file(hosts).find("ALL:[2001:db8::1]") != std::string::npos;
   })) << daemon.log();
-  EXPECT_EQ(slurp(hosts),
+  EXPECT_EQ(read_file(hosts),
             "# admin's own\nsshd: 10.0.0.1\nALL:10.0.0.10\nALL:10.0.0.1\nALL:[2001:db8::1]\n");
   EXPECT_EQ(daemon.stat("hosts_deny_rewrites"), 1u) << "two blocks in one turn, one rewrite";
   ASSERT_TRUE(
-      wait_until([&] { return slurp(hosts).find("ALL:10.0.0.1\n") == std::string::npos; }, 6s))
+      wait_until([&] { return read_file(hosts).find("ALL:10.0.0.1\n") == std::string::npos; }, 6s))
       << daemon.log();
-  EXPECT_EQ(slurp(hosts), "# admin's own\nsshd: 10.0.0.1\nALL:10.0.0.10\n");
+  EXPECT_EQ(read_file(hosts), "# admin's own\nsshd: 10.0.0.1\nALL:10.0.0.10\n");
 }
 
 TEST_F(ExecTest, OffenderCountsSurviveARestartAndResetWhenQuiet) {

@@ -20,11 +20,6 @@ bool sh(const std::string& command, std::string* error) {
   return false;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 }  // namespace
 
 FleetNet::FleetNet(int nodes) {

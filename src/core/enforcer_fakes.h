@@ -2,16 +2,27 @@
 // by unit tests.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "core/backend.h"
 #include "core/clock.h"
 #include "core/events.h"
 namespace rampart::fakes {
+
+// `text` parsed as a config file, t.conf; a parse error fails the test (and yields defaults).
+inline std::shared_ptr<Config> config(const std::string& text) {
+  auto c = parse_config(text, "t.conf");
+  EXPECT_TRUE(c) << (c ? "" : c.error().message);
+  return std::make_shared<Config>(c ? std::move(*c) : Config{});
+}
 
 // An sshd brute-force alert (rule 5712) from `ip` at `level`.
 inline Alert alert(const char* ip, int level = 10) {

@@ -17,19 +17,17 @@ class RecordingOrders final : public OrderSink {
 };
 
 std::shared_ptr<const Config> fleet_config(const std::string& location) {
-  auto c = parse_config(R"(<ossec_config>
+  auto c = fakes::config(R"(<ossec_config>
   <global><white_list>198.51.100.0/24</white_list></global>
   <command><name>firewall-drop</name><executable>firewall-drop</executable>
     <timeout_allowed>yes</timeout_allowed></command>
   <active-response><command>firewall-drop</command><level>10</level><timeout>600</timeout>
     <location>)" + location +
-                            R"(</location></active-response>
-  </ossec_config>)",
-                        "t.conf");
-  EXPECT_TRUE(c) << (c ? "" : c.error().message);
+                         R"(</location></active-response>
+  </ossec_config>)");
   c->settings.fleet.enabled = true;
   c->settings.node_name = "manager";
-  return std::make_shared<Config>(std::move(*c));
+  return c;
 }
 
 Alert alert(const char* ip, const char* agent) {

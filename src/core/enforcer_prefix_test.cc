@@ -12,16 +12,14 @@ using fakes::FakeBackend;
 using fakes::FakeClock;
 
 std::shared_ptr<const Config> config(const std::string& rampart) {
-  auto c = parse_config(R"(<ossec_config>
+  auto c = fakes::config(R"(<ossec_config>
   <global><white_list>2001:db8:1:3::77</white_list></global>
   <command><name>firewall-drop</name><executable>firewall-drop</executable>
     <timeout_allowed>yes</timeout_allowed></command>
   <active-response><command>firewall-drop</command><level>10</level><timeout>600</timeout>
   </active-response>
-  <rampart>)" + rampart + "</rampart></ossec_config>",
-                        "t.conf");
-  EXPECT_TRUE(c) << (c ? "" : c.error().message);
-  return std::make_shared<Config>(std::move(*c));
+  <rampart>)" + rampart + "</rampart></ossec_config>");
+  return c;
 }
 
 Alert alert(const char* ip) {

@@ -17,7 +17,7 @@ using fakes::RecordingSink;
 
 // firewall-drop from level 10 for 600 s; two scripts, notify and mail, from level 12 for 60 s.
 std::shared_ptr<const Config> config() {
-  auto c = parse_config(R"(<ossec_config>
+  auto c = fakes::config(R"(<ossec_config>
   <command><name>firewall-drop</name><executable>firewall-drop</executable>
     <timeout_allowed>yes</timeout_allowed></command>
   <command><name>notify</name><executable>notify.sh</executable><expect>srcip</expect>
@@ -29,10 +29,8 @@ std::shared_ptr<const Config> config() {
   <active-response><command>notify</command><level>12</level><timeout>60</timeout>
   </active-response>
   <active-response><command>mail</command><level>12</level><timeout>60</timeout>
-  </active-response></ossec_config>)",
-                        "t.conf");
-  EXPECT_TRUE(c) << (c ? "" : c.error().message);
-  return std::make_shared<Config>(std::move(*c));
+  </active-response></ossec_config>)");
+  return c;
 }
 
 struct Fixture : ::testing::Test {

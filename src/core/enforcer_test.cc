@@ -13,17 +13,15 @@ using fakes::FakeClock;
 using fakes::RecordingSink;
 
 std::shared_ptr<const Config> config(const std::string& extra = "") {
-  auto c = parse_config(R"(<ossec_config>
+  auto c = fakes::config(R"(<ossec_config>
   <command><name>firewall-drop</name><executable>firewall-drop</executable>
     <timeout_allowed>yes</timeout_allowed></command>
   <command><name>other-drop</name><executable>firewall-drop.sh</executable>
     <timeout_allowed>yes</timeout_allowed></command>
   <active-response><command>firewall-drop</command><level>10</level><timeout>600</timeout>
   </active-response>
-  )" + extra + "</ossec_config>",
-                        "t.conf");
-  EXPECT_TRUE(c) << (c ? "" : c.error().message);
-  return std::make_shared<Config>(std::move(*c));
+  )" + extra + "</ossec_config>");
+  return c;
 }
 
 struct Fixture : ::testing::Test {

@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "core/enforcer.h"
 #include "core/enforcer_fakes.h"
 #include "exec/exec_runner_fake.h"
 #include "state/state_store.h"
+#include "testing/temp_dir.h"
 namespace rampart {
 namespace {
 
@@ -22,29 +22,12 @@ Address A(std::string_view s) {
   return *Address::parse(s);
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/rampart-hosts-deny-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string path;
-};
-
 TEST(HostsDenyBackend, TenThousandBlocksAreOneRewrite) {
-  TempDir dir;
-  std::string path = dir.path + "/hosts.deny";
+  test::TempDir dir;
+  std::string path = dir.path() + "/hosts.deny";
   { std::ofstream(path) << "# admin line\nsshd: 192.0.2.1\n"; }
   FakeClock clock;
-  auto state = StateStore::open(dir.path + "/state");
+  auto state = StateStore::open(dir.path() + "/state");
   ASSERT_TRUE(state) << state.error().message;
   HostsDenyBackend backend(path, clock, state->get());
   std::vector<Change> changes;
@@ -60,7 +43,7 @@ TEST(HostsDenyBackend, TenThousandBlocksAreOneRewrite) {
   EXPECT_EQ(r.applied, 10000u);
   EXPECT_TRUE(r.rejected.empty());
   EXPECT_EQ(backend.rewrites(), 1u);
-  std::string content = slurp(path);
+  std::string content = test::read_file(path);
   EXPECT_EQ(std::count(content.begin(), content.end(), '\n'), 10002);
   EXPECT_TRUE(content.starts_with("# admin line\nsshd: 192.0.2.1\nALL:10.0.0.0\n"));
   EXPECT_EQ((*state)->undo_count(), 10000u);
@@ -75,7 +58,7 @@ TEST(HostsDenyBackend, TenThousandBlocksAreOneRewrite) {
   }
   backend.apply(deletes);
   EXPECT_EQ(backend.rewrites(), 2u);
-  content = slurp(path);
+  content = test::read_file(path);
   EXPECT_EQ(std::count(content.begin(), content.end(), '\n'), 5002);
   EXPECT_EQ(content.find("ALL:10.0.0.0\n"), std::string::npos);
   EXPECT_NE(content.find("ALL:10.0.0.1\n"), std::string::npos);
@@ -83,11 +66,11 @@ TEST(HostsDenyBackend, TenThousandBlocksAreOneRewrite) {
 }
 
 TEST(HostsDenyBackend, RestoreRemovesExpiredAndKeepsTheRest) {
-  TempDir dir;
-  std::string path = dir.path + "/hosts.deny";
+  test::TempDir dir;
+  std::string path = dir.path() + "/hosts.deny";
   FakeClock clock;
   {
-    auto state = StateStore::open(dir.path + "/state");
+    auto state = StateStore::open(dir.path() + "/state");
     ASSERT_TRUE(state);
     HostsDenyBackend backend(path, clock, state->get());
     Change a{.address = A("198.51.100.1"), .timeout_ms = 5000, .comment = "host-deny:1"};
@@ -97,9 +80,9 @@ TEST(HostsDenyBackend, RestoreRemovesExpiredAndKeepsTheRest) {
     std::vector<Change> changes{a, b};
     backend.apply(changes);
   }
-  EXPECT_EQ(slurp(path), "ALL:198.51.100.1\nALL:[2001:db8::5]\n");
+  EXPECT_EQ(test::read_file(path), "ALL:198.51.100.1\nALL:[2001:db8::5]\n");
   clock.now += 10'000'000;  // 10 s later: the first one is due
-  auto state = StateStore::open(dir.path + "/state");
+  auto state = StateStore::open(dir.path() + "/state");
   ASSERT_TRUE(state);
   HostsDenyBackend backend(path, clock, state->get());
   auto blocks = backend.restore();
@@ -109,7 +92,7 @@ TEST(HostsDenyBackend, RestoreRemovesExpiredAndKeepsTheRest) {
   EXPECT_EQ((*blocks)[0].command, "host-deny");
   EXPECT_EQ((*blocks)[0].rule_id, 2u);
   EXPECT_NEAR(double((*blocks)[0].remaining_ms), 50000.0, 10.0);
-  EXPECT_EQ(slurp(path), "ALL:[2001:db8::5]\n");
+  EXPECT_EQ(test::read_file(path), "ALL:[2001:db8::5]\n");
   EXPECT_EQ((*state)->undo_count(), 1u);
 }
 
@@ -117,9 +100,9 @@ TEST(HostsDenyBackend, RestoreRemovesExpiredAndKeepsTheRest) {
 class HostsDenyHelperTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    path = dir.path + "/hosts.deny";
+    path = dir.path() + "/hosts.deny";
     { std::ofstream(path) << "# admin line\n"; }
-    auto s = StateStore::open(dir.path + "/state");
+    auto s = StateStore::open(dir.path() + "/state");
     ASSERT_TRUE(s) << s.error().message;
     state = std::move(*s);
     backend = std::make_unique<HostsDenyBackend>(
@@ -151,7 +134,7 @@ class HostsDenyHelperTest : public ::testing::Test {
     return state->find(CommandKind::HostsDeny, "host-deny", A(address)) != nullptr;
   }
 
-  TempDir dir;
+  test::TempDir dir;
   std::string path;
   FakeClock clock;
   fakes::FakeRunner runner;
@@ -167,7 +150,7 @@ TEST_F(HostsDenyHelperTest, UpdatesRunOneAtATimeAndMergeWhatCameMeanwhile) {
   EXPECT_THAT(spec.argv, ElementsAre("/usr/libexec/rampart/helper", path));
   EXPECT_EQ(spec.input, "+203.0.113.1\n");
   ASSERT_TRUE(spec.sandbox);
-  EXPECT_THAT(spec.sandbox->writable, ElementsAre(dir.path));
+  EXPECT_THAT(spec.sandbox->writable, ElementsAre(dir.path()));
   EXPECT_EQ(spec.sandbox->capabilities, (1ull << CAP_CHOWN) | (1ull << CAP_DAC_OVERRIDE));
   EXPECT_TRUE(has_undo("203.0.113.1")) << "the undo is on disk before the helper runs";
 
@@ -179,13 +162,14 @@ TEST_F(HostsDenyHelperTest, UpdatesRunOneAtATimeAndMergeWhatCameMeanwhile) {
   auto second = parse_hosts_deny_edits(runner.runs[1]->spec.input);
   EXPECT_EQ(second->size(), 2u) << "what came meanwhile is one update";
   help(1);
-  EXPECT_EQ(slurp(path), "# admin line\nALL:203.0.113.1\nALL:203.0.113.2\nALL:203.0.113.3\n");
+  EXPECT_EQ(test::read_file(path),
+            "# admin line\nALL:203.0.113.1\nALL:203.0.113.2\nALL:203.0.113.3\n");
   EXPECT_EQ(backend->rewrites(), 2u);
   EXPECT_FALSE(backend->updating());
 
   apply({del("203.0.113.2")});
   help(2);
-  EXPECT_EQ(slurp(path), "# admin line\nALL:203.0.113.1\nALL:203.0.113.3\n");
+  EXPECT_EQ(test::read_file(path), "# admin line\nALL:203.0.113.1\nALL:203.0.113.3\n");
   EXPECT_FALSE(has_undo("203.0.113.2"));
   EXPECT_TRUE(failures.empty());
 }
@@ -217,7 +201,7 @@ TEST_F(HostsDenyHelperTest, AnAddWhileItsDeleteIsWrittenKeepsItsUndo) {
   help(1);
   EXPECT_TRUE(has_undo("203.0.113.1"));
   help(2);
-  EXPECT_EQ(slurp(path), "# admin line\nALL:203.0.113.1\n");
+  EXPECT_EQ(test::read_file(path), "# admin line\nALL:203.0.113.1\n");
 }
 
 TEST_F(HostsDenyHelperTest, RestoreGoesThroughTheHelperToo) {
@@ -234,7 +218,7 @@ TEST_F(HostsDenyHelperTest, RestoreGoesThroughTheHelperToo) {
   ASSERT_EQ(blocks->size(), 1u);
   EXPECT_EQ((*blocks)[0].address, A("203.0.113.2"));
   help(2);
-  EXPECT_EQ(slurp(path), "# admin line\nALL:203.0.113.2\n");
+  EXPECT_EQ(test::read_file(path), "# admin line\nALL:203.0.113.2\n");
   EXPECT_FALSE(has_undo("203.0.113.1"));
 }
 

@@ -4,7 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+
+#include "testing/temp_dir.h"
 
 namespace rampart {
 namespace {
@@ -12,23 +13,6 @@ namespace {
 Address A(std::string_view s) {
   return *Address::parse(s);
 }
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/rampart-hosts-deny-XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string path;
-};
 
 TEST(HostsDeny, Lines) {
   EXPECT_EQ(hosts_deny_line(A("203.0.113.9")), "ALL:203.0.113.9");
@@ -71,17 +55,17 @@ TEST(HostsDeny, AddAppendsOnceWithBracketsForIPv6) {
 }
 
 TEST(HostsDeny, FileRewriteKeepsModeAndIsAtomic) {
-  TempDir dir;
-  std::string path = dir.path + "/hosts.deny";
+  test::TempDir dir;
+  std::string path = dir.path() + "/hosts.deny";
   { std::ofstream(path) << "# mine\n"; }
   chmod(path.c_str(), 0640);
   ASSERT_TRUE(update_hosts_deny(path, {{A("192.0.2.1"), true}}));
-  EXPECT_EQ(slurp(path), "# mine\nALL:192.0.2.1\n");
+  EXPECT_EQ(test::read_file(path), "# mine\nALL:192.0.2.1\n");
   struct stat st;
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 07777, 0640u);
   size_t files = 0;
-  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir.path)) ++files;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
   EXPECT_EQ(files, 1u) << "no temporary file left behind";
 }
 

@@ -4,17 +4,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
+
+#include "testing/temp_dir.h"
 
 namespace rampart {
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class TextfileTest : public ::testing::Test {
  protected:
@@ -35,7 +29,7 @@ TEST_F(TextfileTest, ReplacesTheFileWholeAndReadableForNodeExporter) {
   std::string path = dir + "/rampart.prom";
   ASSERT_TRUE(write_textfile(path, "a 1\n"));
   ASSERT_TRUE(write_textfile(path, "a 2\nb 3\n"));
-  EXPECT_EQ(slurp(path), "a 2\nb 3\n");
+  EXPECT_EQ(test::read_file(path), "a 2\nb 3\n");
   struct stat st;
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u) << "node_exporter runs as its own user";
@@ -56,7 +50,7 @@ TEST_F(TextfileTest, ALeftoverTemporaryFileOrSymlinkIsReplacedNotFollowed) {
   std::filesystem::create_symlink(dir + "/elsewhere", path + ".tmp");
   ASSERT_TRUE(write_textfile(path, "a 1\n"));
   EXPECT_FALSE(std::filesystem::exists(dir + "/elsewhere"));
-  EXPECT_EQ(slurp(path), "a 1\n");
+  EXPECT_EQ(test::read_file(path), "a 1\n");
 }
 
 }  // namespace

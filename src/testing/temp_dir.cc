@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 namespace rampart::test {
 
@@ -19,6 +20,15 @@ TempDir::~TempDir() {
 
 void TempDir::write(const std::string& name, const std::string& content) const {
   std::ofstream(file(name), std::ios::binary) << content;
+}
+
+std::string TempDir::read(const std::string& name) const {
+  return read_file(file(name));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 }  // namespace rampart::test

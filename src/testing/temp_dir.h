@@ -16,9 +16,14 @@ class TempDir {
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
   void write(const std::string& name, const std::string& content) const;
+  // The file's whole content; "" when it cannot be read.
+  std::string read(const std::string& name) const;
 
  private:
   std::string path_;
 };
+
+// A whole file's content; "" when it cannot be read.
+std::string read_file(const std::string& path);
 
 }  // namespace rampart::test
