@@ -14,13 +14,18 @@ namespace {
 
 // The kernel inserts interval elements one by one: a list of a million prefixes keeps
 // sendmsg() busy for tens of seconds, longer than the unit's WatchdogSec. Around a large load
-// the watchdog timeout is raised (WATCHDOG_USEC=, systemd >= 236) and put back after.
+// the watchdog timeout is raised (WATCHDOG_USEC=, systemd >= 236) and put back after. At a
+// start or a reload (before READY=1) the load also counts against TimeoutStartSec: systemd
+// hears that it goes on (EXTEND_TIMEOUT_USEC=, ignored once the service is running).
 class WatchdogExtension {
  public:
   explicit WatchdogExtension(size_t elements) {
-    if (elements < kLarge || sd_watchdog_enabled(0, &usec_) <= 0) return;
+    if (elements < kLarge) return;
     // A generous bound: 60 µs per element measured on a loaded 2-core machine, times four.
-    uint64_t need = std::max<uint64_t>(usec_, uint64_t(elements) * 240);
+    uint64_t need = uint64_t(elements) * 240;
+    sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu", static_cast<unsigned long long>(need));
+    if (sd_watchdog_enabled(0, &usec_) <= 0) return;
+    need = std::max<uint64_t>(usec_, need);
     sd_notifyf(0, "WATCHDOG=1\nWATCHDOG_USEC=%llu", static_cast<unsigned long long>(need));
     extended_ = true;
   }
