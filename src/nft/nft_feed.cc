@@ -26,10 +26,9 @@ constexpr uint32_t kFirstFeedSetId = 1000;
 // An element list is one attribute with a 16-bit length; leave room for the largest element.
 constexpr size_t kMaxListBytes = UINT16_MAX - 256;
 
-class FeedBuilder {
+class FeedBuilder : public NftObjectBuilder {
  public:
-  FeedBuilder(std::string_view table, uint32_t first_seq, std::optional<uint32_t> genid)
-      : table_(table), writer_(first_seq, genid) {}
+  using NftObjectBuilder::NftObjectBuilder;
 
   void table() { nft_append_table(writer_, table_); }
   void chain(std::string_view name, uint32_t hook) {
@@ -107,17 +106,7 @@ class FeedBuilder {
         fmt::format("rule \"{} saddr @{} drop\" in chain {}", v4 ? "ip" : "ip6", set, c);
   }
 
-  NftBatch finish() {
-    NftBatch batch = writer_.finish();
-    batch.elements = elements_;
-    return batch;
-  }
-
  private:
-  nlmsghdr* header(uint16_t type, uint16_t flags) {
-    return nftnl_nlmsg_build_hdr(small_, type, NFPROTO_INET, flags, 0);
-  }
-
   uint32_t set_id(const std::string& name) {
     auto [it, added] = set_ids_.try_emplace(name, kFirstFeedSetId + set_ids_.size());
     return it->second;
@@ -138,11 +127,7 @@ class FeedBuilder {
     mnl_attr_nest_end(nlh, e);
   }
 
-  std::string table_;
-  NftBatchWriter writer_;
   std::map<std::string, uint32_t> set_ids_;
-  size_t elements_ = 0;
-  alignas(nlmsghdr) char small_[kNftSmallMessage];
 };
 
 // The ranges of one family (IPv4 ranges sort first).

@@ -75,4 +75,14 @@ void nft_append_chain_flush(NftBatchWriter& w, const std::string& table, std::st
   w.append(nlh).what = fmt::format("flushing chain {}", name);
 }
 
+NftBatch NftObjectBuilder::finish() {
+  NftBatch batch = writer_.finish();
+  batch.elements = elements_;
+  return batch;
+}
+
+nlmsghdr* NftObjectBuilder::header(uint16_t type, uint16_t flags) {
+  return nftnl_nlmsg_build_hdr(small_, type, NFPROTO_INET, flags, 0);
+}
+
 }  // namespace rampart

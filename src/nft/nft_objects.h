@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,5 +40,23 @@ void nft_append_base_chain(NftBatchWriter& w, const std::string& table, std::str
 NftMessage& nft_append_set(NftBatchWriter& w, const std::string& table, const NftSetSpec& spec);
 // A DELRULE naming only the chain: removes all of its rules.
 void nft_append_chain_flush(NftBatchWriter& w, const std::string& table, std::string_view name);
+
+// What a transaction on rampart's own objects (feeds, per-service blocks) starts from: the
+// table, the batch, room for one small message, and the count of elements it adds.
+class NftObjectBuilder {
+ public:
+  NftObjectBuilder(std::string_view table, uint32_t first_seq, std::optional<uint32_t> genid)
+      : table_(table), writer_(first_seq, genid) {}
+  NftBatch finish();
+
+ protected:
+  // A message header of inet `type` in the small buffer; the caller fills and appends it.
+  nlmsghdr* header(uint16_t type, uint16_t flags);
+
+  std::string table_;
+  NftBatchWriter writer_;
+  size_t elements_ = 0;
+  alignas(nlmsghdr) char small_[kNftSmallMessage];
+};
 
 }  // namespace rampart

@@ -43,10 +43,9 @@ std::vector<uint8_t> key(const Address& a, uint8_t proto, uint16_t port) {
   return k;
 }
 
-class ServiceBuilder {
+class ServiceBuilder : public NftObjectBuilder {
  public:
-  ServiceBuilder(std::string_view table, uint32_t first_seq, std::optional<uint32_t> genid)
-      : table_(table), writer_(first_seq, genid) {}
+  using NftObjectBuilder::NftObjectBuilder;
 
   void ruleset() {
     nft_append_table(writer_, table_);
@@ -93,17 +92,7 @@ class ServiceBuilder {
                          ports_text(c.ports), add ? "to" : "from", nft_service_set(v4));
   }
 
-  NftBatch finish() {
-    NftBatch batch = writer_.finish();
-    batch.elements = elements_;
-    return batch;
-  }
-
  private:
-  nlmsghdr* header(uint16_t type, uint16_t flags) {
-    return nftnl_nlmsg_build_hdr(small_, type, NFPROTO_INET, flags, 0);
-  }
-
   void set(bool v4) {
     // The parts' own lengths: address, protocol, port.
     static constexpr uint8_t kParts4[] = {4, 1, 2}, kParts6[] = {16, 1, 2};
@@ -148,11 +137,6 @@ class ServiceBuilder {
     mnl_attr_put(nlh, NFTA_SET_ELEM_USERDATA, nftnl_udata_buf_len(ud.get()),
                  nftnl_udata_buf_data(ud.get()));
   }
-
-  std::string table_;
-  NftBatchWriter writer_;
-  size_t elements_ = 0;
-  alignas(nlmsghdr) char small_[kNftSmallMessage];
 };
 
 }  // namespace
