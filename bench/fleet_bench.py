@@ -3,21 +3,19 @@ network namespace, a manager and 5 agents (rampartd each in its own namespace, j
 hub by veth pairs with 192.0.2.0/24 addresses that exist only there).
 
 - fan-out latency: an alert written to the manager's socket until its element is in the kernel
-  of all 5 agents (`nft monitor` in each agent's namespace sees the element arrive), p50/p99,
-  idle and while 1,000 other alerts/s go to every node;
+  of all 5 agents (bench/fleet reads the nftables notifications of every agent's namespace),
+  p50/p99, idle and while 1,000 other alerts/s go to every node;
 - sustained orders/s: N alerts for every node as fast as the socket takes them, until all 5
-  agents have applied all N (their fleet_applied counters).
+  agents have all N elements in their kernel.
 
 Addresses are 2001:db8::/32, set data only. Used by bench/run.py.
 """
 
+import json
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
-import threading
 import time
 
 AGENTS = 5
@@ -40,11 +38,6 @@ def sh(cmd):
                    stderr=subprocess.DEVNULL)
 
 
-def alert(ip):
-    return ('{"rule":{"level":10,"id":"5712","groups":["sshd"],"description":"bench"},'
-            '"agent":{"id":"000","name":"m"},"id":"1","data":{"srcip":"%s"}}\n' % ip)
-
-
 class Fleet:
     def __init__(self, build, work):
         self.build, self.work = build, os.path.join(work, "fleet")
@@ -52,7 +45,7 @@ class Fleet:
         tag = str(os.getpid())
         self.hub = "rfb-hub-" + tag
         self.nodes = ["rfb-%s-%d" % (tag, i) for i in range(AGENTS + 1)]
-        self.procs, self.monitors = [], []
+        self.procs = []
         sh("ip netns add %s && ip -n %s link set lo up" % (self.hub, self.hub))
         for i, ns in enumerate(self.nodes):
             sh("ip netns add %s && ip -n %s link set lo up" % (ns, ns))
@@ -110,40 +103,11 @@ class Fleet:
             self.wait_log([log], "fleet: reading orders", 60)
         self.rampartd = self.procs[-len(self.nodes):]
 
-    def watch_agents(self):
-        """nft monitor in each agent's namespace: address -> arrival time, per agent."""
-        self.seen = [dict() for _ in range(AGENTS)]
-        pattern = re.compile(rb"add element inet rampart blocked6 \{ ([0-9a-f:]+) ")
-        for k in range(AGENTS):
-            p = subprocess.Popen(["ip", "netns", "exec", self.nodes[k + 1], "stdbuf", "-oL",
-                                  "nft", "monitor", "elements"], stdout=subprocess.PIPE)
-            self.monitors.append(p)
-
-            def read(p=p, seen=self.seen[k]):
-                for line in p.stdout:
-                    m = pattern.search(line)
-                    if m:
-                        seen.setdefault(m.group(1).decode(), time.monotonic())
-            threading.Thread(target=read, daemon=True).start()
-        time.sleep(0.5)  # the monitors are listening
-
-    def stats(self, i):
-        before = os.path.getsize(self.logs[i])
-        os.kill(self.rampartd[i].pid, signal.SIGUSR1)
-        for _ in range(2000):
-            time.sleep(0.005)
-            with open(self.logs[i], "rb") as f:
-                f.seek(before)
-                m = re.search(rb"stats: (.*)\n", f.read())
-            if m:
-                return {k.decode(): int(v) for k, v in re.findall(rb"(\w+)=(\d+)", m.group(1))}
-        raise RuntimeError("fleet bench: no stats line from node %d" % i)
-
     def stop(self):
-        for p in self.monitors + self.procs:
+        for p in self.procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
-        for p in self.monitors + self.procs:
+        for p in self.procs:
             try:
                 p.wait(30)
             except subprocess.TimeoutExpired:
@@ -154,70 +118,13 @@ class Fleet:
         shutil.rmtree(self.work, ignore_errors=True)
 
 
-def percentile(values, p):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100.0 * (len(values) - 1))))]
-
-
-def fan_out(fleet, sock, samples, prefix, load_rate):
-    """Latency of `samples` alerts until the 5th agent has each; with `load_rate` others/s."""
-    stop = threading.Event()
-
-    def background():
-        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        conn.connect(sock)
-        n, t0 = 0, time.monotonic()
-        while not stop.is_set():
-            due = int((time.monotonic() - t0) * load_rate)
-            while n < due:
-                conn.sendall(alert("2001:db8:%x:1::%x" % (prefix, n + 1)).encode())
-                n += 1
-            time.sleep(0.002)
-        conn.close()
-
-    if load_rate:
-        threading.Thread(target=background, daemon=True).start()
-        time.sleep(1)
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    conn.connect(sock)
-    lat = []
-    for i in range(samples):
-        ip = "2001:db8:%x::%x" % (prefix, i + 1)
-        t0 = time.monotonic()
-        conn.sendall(alert(ip).encode())
-        deadline = t0 + 10
-        while time.monotonic() < deadline and not all(ip in s for s in fleet.seen):
-            time.sleep(0.0005)
-        if all(ip in s for s in fleet.seen):
-            lat.append(max(s[ip] for s in fleet.seen) - t0)
-        time.sleep(0.01)
-    stop.set()
-    conn.close()
-    return {"samples": samples, "measured": len(lat),
-            "p50_ms": percentile(lat, 50) * 1e3 if lat else None,
-            "p99_ms": percentile(lat, 99) * 1e3 if lat else None,
-            "max_ms": max(lat) * 1e3 if lat else None, "load_rate": load_rate}
-
-
-def sustained(fleet, sock, n, prefix):
-    before = [fleet.stats(i + 1).get("fleet_applied", 0) for i in range(AGENTS)]
-    data = "".join(alert("2001:db8:%x:%x::%x" % (prefix, i >> 16, (i & 0xffff) + 1))
-                   for i in range(n)).encode()
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    conn.connect(sock)
-    t0 = time.monotonic()
-    conn.sendall(data)
-    conn.close()
-    done = [False] * AGENTS
-    deadline = t0 + 600
-    while not all(done) and time.monotonic() < deadline:
-        time.sleep(0.2)
-        for i in range(AGENTS):
-            if not done[i]:
-                done[i] = fleet.stats(i + 1).get("fleet_applied", 0) - before[i] >= n
-    elapsed = time.monotonic() - t0
-    return {"n": n, "s": elapsed, "orders_per_s": n / elapsed if all(done) else None,
-            "complete": all(done)}
+def measure(fleet, args, timeout):
+    """bench/fleet with `args`, the agents' namespaces last; its JSON."""
+    r = subprocess.run([os.path.join(fleet.build, "bench", "fleet")] + args + fleet.nodes[1:],
+                       capture_output=True, text=True, timeout=timeout)
+    if not r.stdout.strip():
+        raise RuntimeError("fleet bench: bench/fleet %s failed: %s" % (args[0], r.stderr))
+    return json.loads(r.stdout)
 
 
 def run(build, work, quick):
@@ -225,13 +132,14 @@ def run(build, work, quick):
     try:
         fleet.start_nats()
         fleet.start_rampartd()
-        fleet.watch_agents()
         sock = os.path.join(fleet.dirs[0], "alerts.sock")
-        samples = 30 if quick else 300
-        out = {"agents": AGENTS,
-               "idle": fan_out(fleet, sock, samples, 0x60, 0),
-               "load": fan_out(fleet, sock, samples, 0x61, 1000)}
-        out["sustained"] = sustained(fleet, sock, 2000 if quick else 50000, 0x62)
+        samples = 30 if quick else 500
+        out = {"agents": AGENTS, "load_before": os.getloadavg()[0]}
+        out["idle"] = measure(fleet, ["latency", sock, str(samples), "0x60", "0", "0"], 600)
+        out["load"] = measure(fleet, ["latency", sock, str(samples), "0x61", "1000", "0x63"], 600)
+        out["sustained"] = measure(fleet, ["flood", sock, str(2000 if quick else 100000), "0x62"],
+                                   600)
+        out["load_after"] = os.getloadavg()[0]
         return out
     finally:
         fleet.stop()
