@@ -119,12 +119,16 @@ class Fleet:
 
 
 def measure(fleet, args, timeout):
-    """bench/fleet with `args`, the agents' namespaces last; its JSON."""
+    """bench/fleet with `args`, the agents' namespaces last; its JSON, with the machine's load
+    average (1 min) before and after: other work on the machine shows in these numbers."""
+    load_before = os.getloadavg()[0]
     r = subprocess.run([os.path.join(fleet.build, "bench", "fleet")] + args + fleet.nodes[1:],
                        capture_output=True, text=True, timeout=timeout)
     if not r.stdout.strip():
         raise RuntimeError("fleet bench: bench/fleet %s failed: %s" % (args[0], r.stderr))
-    return json.loads(r.stdout)
+    out = json.loads(r.stdout)
+    out["load_avg"] = [load_before, os.getloadavg()[0]]
+    return out
 
 
 def run(build, work, quick):
@@ -134,12 +138,11 @@ def run(build, work, quick):
         fleet.start_rampartd()
         sock = os.path.join(fleet.dirs[0], "alerts.sock")
         samples = 30 if quick else 500
-        out = {"agents": AGENTS, "load_before": os.getloadavg()[0]}
+        out = {"agents": AGENTS}
         out["idle"] = measure(fleet, ["latency", sock, str(samples), "0x60", "0", "0"], 600)
         out["load"] = measure(fleet, ["latency", sock, str(samples), "0x61", "1000", "0x63"], 600)
         out["sustained"] = measure(fleet, ["flood", sock, str(2000 if quick else 100000), "0x62"],
                                    600)
-        out["load_after"] = os.getloadavg()[0]
         return out
     finally:
         fleet.stop()

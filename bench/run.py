@@ -699,24 +699,28 @@ def fleet_rows(res, lines, targets):
     if not fl:
         return
     what = "alert on the manager's socket → element in the kernel of all %d agents" % fl["agents"]
+
+    def load_avg(r):
+        return "load average %.1f → %.1f" % tuple(r["load_avg"])
+
     for name, load in (("idle", "idle"), ("load", "at %.0f alerts/s" % fl["load"]["load_per_s"])):
         r = fl[name]
         ok = r["lost"] == 0 and r["p99_ms"] <= 50 if name == "idle" else None
         if ok is not None:
             targets.append(ok)
-        lines.append("| fleet fan-out, %s, %s (%d samples%s) | p50 %.1f ms, p99 %.1f ms, max %.1f ms "
-                     "| | %s |" % (what, load, r["measured"],
-                                   ", %d lost" % r["lost"] if r["lost"] else "", r["p50_ms"],
-                                   r["p99_ms"], r["max_ms"],
-                                   "p99 ≤ 50 ms: %s" % mark(ok) if ok is not None else ""))
+        lost = ", %d lost" % r["lost"] if r["lost"] else ""
+        target = "p99 ≤ 50 ms: %s" % mark(ok) if ok is not None else ""
+        lines.append("| fleet fan-out, %s, %s (%d samples%s; %s) | p50 %.1f ms, p99 %.1f ms, "
+                     "max %.1f ms | | %s |" % (what, load, r["measured"], lost, load_avg(r),
+                                               r["p50_ms"], r["p99_ms"], r["max_ms"], target))
     s = fl["sustained"]
     rate = s["orders_per_s"] if s["complete"] else None
     ok = rate is not None and rate >= 20000
     targets.append(ok)
     lines.append("| fleet: sustained orders, %s alerts for every node on the manager's socket → all "
-                 "in the kernel of all %d agents (load %.1f) | %s | | ≥ 20,000 orders/s: %s |"
-                 % (fmt_n(s["n"]), fl["agents"], fl["load_before"],
-                    "%.2f s = %s" % (s["total_s"], fmt_rate(rate)) if rate
+                 "in the kernel of all %d agents (%s) | %s | | ≥ 20,000 orders/s: %s |"
+                 % (fmt_n(s["n"]), fl["agents"], load_avg(s),
+                    "%.2f s = {:,} orders/s".format(round(rate)) % s["total_s"] if rate
                     else "incomplete", mark(ok)))
 
 
