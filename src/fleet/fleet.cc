@@ -104,11 +104,36 @@ void Fleet::flush() {
   if (auto r = outbox_->sync(); !r) log_error("fleet: {}", r.error().message);
   if (!link_->connected()) return;
   size_t sent = outbox_->send(kPublishPerFlush, clock_.monotonic_us(), [&](const Outbox::Entry& e) {
-    auto r = link_->publish(e.subject, e.id, e.text);
-    if (!r) log_warning("fleet: {}", r.error().message);
-    return r.has_value();
+    if (!batch_.ids.empty() &&
+        (e.subject != batch_.subject || batch_.data.size() + 1 + e.text.size() > kMaxOrderBytes))
+      publish_batch();
+    if (!batch_.ids.empty()) batch_.data += '\n';
+    batch_.subject = e.subject;
+    batch_.data += e.text;
+    batch_.ids.push_back(e.id);
+    return true;
   });
+  publish_batch();
   if (sent == kPublishPerFlush && outbox_->waiting()) flush_soon();
+}
+
+// A batch that libnats did not take is sent again with those not acknowledged in time
+// (kResendAfterUs).
+void Fleet::publish_batch() {
+  if (batch_.ids.empty()) return;
+  // One order keeps its own id; a batch is named by its first order and its size. JetStream
+  // drops a repeated id; a batch put together differently after a reconnect is stored again,
+  // which is harmless: orders are idempotent.
+  std::string id = batch_.ids.size() == 1 ? batch_.ids[0]
+                                          : fmt::format("{}+{}", batch_.ids[0], batch_.ids.size());
+  auto r = link_->publish(batch_.subject, id, batch_.data);
+  if (!r)
+    log_warning("fleet: {}", r.error().message);
+  else if (batch_.ids.size() > 1)
+    batches_[id] = std::move(batch_.ids);
+  batch_.subject.clear();
+  batch_.data.clear();
+  batch_.ids.clear();
 }
 
 int Fleet::on_tick(sd_event_source* s, uint64_t usec, void* userdata) {
@@ -116,6 +141,8 @@ int Fleet::on_tick(sd_event_source* s, uint64_t usec, void* userdata) {
   uint64_t now = self->clock_.monotonic_us();
   if (now > kResendAfterUs) self->outbox_->resend_older(now - kResendAfterUs);
   if (self->outbox_->waiting()) self->flush();
+  // Nothing in flight: no batch can still be acknowledged (one whose ack was lost is forgotten).
+  if (self->outbox_->waiting() == self->outbox_->size()) self->batches_.clear();
   sd_event_source_set_time(s, usec + 1000000);
   return 0;
 }
@@ -147,7 +174,12 @@ void Fleet::on_link(LinkEvent& e) {
       on_message(std::move(e.msg));
       break;
     case LinkEvent::Kind::Acked:
-      on_acked(e.id, true, {});
+      if (auto it = batches_.find(e.id); it != batches_.end()) {
+        for (const std::string& id : it->second) on_acked(id, true, {});
+        batches_.erase(it);
+      } else {
+        on_acked(e.id, true, {});
+      }
       break;
     case LinkEvent::Kind::PublishFailed:
       // No responders while a stream leader is elected, a timeout while a server dies: the
@@ -219,8 +251,9 @@ std::optional<std::string> Fleet::screen(const Order& order, uint64_t sequence) 
   return std::nullopt;
 }
 
+// A message holds one order, or several one per line (a batch from a flood). It is
+// acknowledged once every order in it is applied and committed.
 void Fleet::on_message(NatsMsgPtr msg) {
-  ++counters_.received;
   jsMsgMetaData* meta = nullptr;
   uint64_t sequence = 0;
   if (natsMsg_GetMetaData(&meta, msg.get()) == NATS_OK) {
@@ -232,31 +265,43 @@ void Fleet::on_message(NatsMsgPtr msg) {
     lag_us_ = now > stored_us ? now - stored_us : 0;
   }
   std::string_view data(natsMsg_GetData(msg.get()), size_t(natsMsg_GetDataLength(msg.get())));
-  if (auto r = decoder_.decode(data, order_); !r) {
+  bool commit = false, readable = false;
+  while (true) {
+    size_t end = data.find('\n');
+    Handled h = on_order(data.substr(0, end), sequence, natsMsg_GetSubject(msg.get()));
+    commit = commit || h == Handled::AfterCommit;
+    readable = readable || h != Handled::Malformed;
+    if (end == std::string_view::npos) break;
+    data.remove_prefix(end + 1);
+  }
+  if (commit)
+    unacked_.push_back(std::move(msg));  // acknowledged once the change is in the kernel
+  else if (readable)
+    FleetLink::ack(msg.get());
+  else
+    FleetLink::refuse(msg.get());  // never delivered again
+}
+
+Fleet::Handled Fleet::on_order(std::string_view text, uint64_t sequence, const char* subject) {
+  ++counters_.received;
+  if (auto r = decoder_.decode(text, order_); !r) {
     ++counters_.malformed;
     ++counters_.refused;
     Order unknown;
-    report(EventType::OrderRefused, unknown,
-           fmt::format("{} (on {})", r.error().message, natsMsg_GetSubject(msg.get())));
-    FleetLink::refuse(msg.get());  // never delivered again
-    return;
+    report(EventType::OrderRefused, unknown, fmt::format("{} (on {})", r.error().message, subject));
+    return Handled::Malformed;
   }
   if (auto why = screen(order_, sequence)) {
     ++counters_.unchanged;
     if (order_.origin_id != agent_id_) report(EventType::OrderReceived, order_, *why);
-    FleetLink::ack(msg.get());
-    return;
+    return Handled::Done;
   }
   OrderResult result = hooks_.apply(order_);
   switch (result.outcome) {
     case OrderOutcome::Applied:
       ++counters_.applied;
       report(EventType::OrderApplied, order_, result.detail);
-      if (hooks_.commit_pending()) {
-        unacked_.push_back(std::move(msg));  // acknowledged once the change is in the kernel
-        return;
-      }
-      break;
+      return hooks_.commit_pending() ? Handled::AfterCommit : Handled::Done;
     case OrderOutcome::Unchanged:
     case OrderOutcome::NotBlocked:
       ++counters_.unchanged;
@@ -274,7 +319,7 @@ void Fleet::on_message(NatsMsgPtr msg) {
              fmt::format("{}: {}", to_string(result.outcome), result.detail));
       break;
   }
-  FleetLink::ack(msg.get());
+  return Handled::Done;
 }
 
 void Fleet::report(EventType type, const Order& order, std::string_view detail) {

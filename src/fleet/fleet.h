@@ -80,6 +80,8 @@ class Fleet final : public OrderSink {
   Fleet(const Config& config, const Clock& clock, EventSink& events, Hooks hooks);
   void on_link(LinkEvent& e);
   void on_message(NatsMsgPtr msg);
+  enum class Handled : uint8_t { Done, AfterCommit, Malformed };
+  Handled on_order(std::string_view text, uint64_t sequence, const char* subject);
   // What to do with a decoded order before the enforcer sees it: nullopt to apply it.
   std::optional<std::string> screen(const Order& order, uint64_t sequence);
   void report(EventType type, const Order& order, std::string_view detail);
@@ -87,6 +89,7 @@ class Fleet final : public OrderSink {
   void refuse_forbidden(std::string_view problem);
   void flush_soon();
   void flush();
+  void publish_batch();
   static int on_flush(sd_event_source*, void* userdata);
   static int on_tick(sd_event_source*, uint64_t usec, void* userdata);
 
@@ -110,6 +113,17 @@ class Fleet final : public OrderSink {
   uint64_t lag_us_ = 0;
   uint64_t backlog_ = 0;
   std::string last_problem_;
+  // Orders for the same subject, consecutive in the outbox, go out as one message of lines (at
+  // most kMaxOrderBytes): under a flood JetStream stores, delivers and acknowledges one message
+  // per batch instead of one per order and node. Consecutive only, so that the stream's
+  // sequence keeps the order in which this node decided. An idle node sends batches of one.
+  struct Batch {
+    std::string subject, data;
+    std::vector<std::string> ids;
+  };
+  Batch batch_;
+  // Message id of a batch of several in flight -> its orders' ids.
+  std::unordered_map<std::string, std::vector<std::string>> batches_;
   FleetCounters counters_;
 };
 

@@ -1,4 +1,5 @@
-// An order on the wire: one line of JSON, at most 64 KiB, versioned. Orders arrive from the
+// An order on the wire: one line of JSON, at most 64 KiB, versioned; a NATS message carries
+// one order or several, one per line (fleet.h: a batch under a flood). Orders arrive from the
 // network, so decoding validates every field and refuses what it cannot act on with a message
 // that says which field was wrong; it never trusts the subject an order came on either.
 //
