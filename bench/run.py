@@ -25,6 +25,7 @@ import time
 
 import feeds
 import fleet_bench
+import restart
 
 TABLE = "rampart"
 COMMENT = "firewall-drop:5712"
@@ -164,13 +165,17 @@ class Daemon:
             os.unlink(notify_path)
         notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         notify.bind(notify_path)
-        env = dict(os.environ, NOTIFY_SOCKET=notify_path,
+        # RUNTIME_DIRECTORY as under the unit: rampartd keeps its boot id there (a "reboot"
+        # empties it, see restart.py).
+        self.runtime = os.path.join(self.dir, "run")
+        os.makedirs(self.runtime, exist_ok=True)
+        env = dict(os.environ, NOTIFY_SOCKET=notify_path, RUNTIME_DIRECTORY=self.runtime,
                    DBUS_SYSTEM_BUS_ADDRESS=self.bus or "unix:path=" + os.path.join(self.dir,
                                                                                    "no-bus"))
         for k in ("JOURNAL_STREAM", "LISTEN_FDS", "LISTEN_PID"):
             env.pop(k, None)
         logf = open(self.log, "ab")
-        t0 = time.monotonic()
+        t0 = self.started = time.monotonic()
         self.proc = subprocess.Popen(
             self.ns.cmd([os.path.join(self.build, "rampartd"), "--config", self.conf]),
             stdout=logf, stderr=logf, env=env)
@@ -207,6 +212,17 @@ class Daemon:
             if m:
                 return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))}
         raise RuntimeError("no stats line from rampartd")
+
+    def wait_log(self, pattern, timeout):
+        """Waits for a line matching `pattern`: (seconds since the last start, the match)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(self.log, "rb") as f:
+                m = re.search(pattern.encode(), f.read())
+            if m:
+                return time.monotonic() - self.started, m
+            time.sleep(0.01)
+        return None
 
     def log_has(self, pattern):
         with open(self.log, "rb") as f:
@@ -511,32 +527,6 @@ def run_scrape(build, work, n, scrapes):
         bus.stop()
 
 
-def run_restart(build, ns, d, n, timeout):
-    """Stops the daemon that holds N blocks and starts another on the same kernel state."""
-    d.stop()
-    d.remove_log()
-    ready_s = d.start(timeout=timeout)
-    if ready_s is None:
-        # The kernel's set dump is what takes so long (see the report): record it and go on.
-        res = {"n": n, "ready_s": None, "timeout_s": timeout, "restored_logged": False,
-               "nft_elements_after_start": -1, "active": -1, "rss_kib": 0,
-               "cpu_s": d.cpu_s()}
-        d.proc.kill()
-        d.proc.wait()
-        d.remove_log()
-        ns.delete()
-        return res
-    stats = d.stats()
-    restored = d.log_has(r"restored %d active blocks" % n)
-    res = {"n": n, "ready_s": ready_s, "restored_logged": restored,
-           "nft_elements_after_start": stats.get("nft_elements", -1),
-           "active": stats.get("active", -1), "rss_kib": d.rss_kib()}
-    d.stop()
-    d.remove_log()
-    ns.delete()
-    return res
-
-
 # ---------------------------------------------------------------------------------------------
 # Report
 
@@ -632,21 +622,7 @@ def report(res):
     lines.append("| memory per block at %s | %.0f bytes | | ≤ 160 bytes: %s |"
                  % (fmt_n(top), per_block, mark(ok_mem)))
 
-    rs = res["restart"]
-    ok_ready = rs["ready_s"] is not None and rs["ready_s"] <= 2.0
-    if rs["ready_s"] is None:
-        ready = "no READY within %d s (rampartd CPU %.0f s, in the kernel's set dump)" % (
-            rs["timeout_s"], rs["cpu_s"])
-    else:
-        ready = "%.2f s; `nft_elements` after start = %d; \"restored %d active blocks\" %s" % (
-            rs["ready_s"], rs["nft_elements_after_start"], rs["n"],
-            "logged" if rs["restored_logged"] else "**missing**")
-    ok_noreinsert = rs["nft_elements_after_start"] == 0 and rs["restored_logged"]
-    targets += [ok_ready, ok_noreinsert]
-    lines.append("| restart with %s blocks in the kernel: exec → READY=1 | %s | | READY ≤ 2 s: %s; "
-                 "no re-insert: %s |" % (fmt_n(rs["n"]), ready, mark(ok_ready),
-                                         mark(ok_noreinsert) if rs["ready_s"] is not None
-                                         else "not measured"))
+    restart.rows(res["restart"], lines, targets, fmt_n, mark)
 
     fleet_rows(res, lines, targets)
 
@@ -784,8 +760,9 @@ def main():
         rss = res["memory"]["rss_kib"]
         res["memory"]["bytes_per_block"] = (rss[str(top)] - rss["0"]) * 1024 / top
 
-        log("restart with %d blocks in the kernel" % top)
-        res["restart"] = run_restart(build, keep[0], keep[1], top, 30 if quick else 180)
+        log("restart with %d blocks: clean stop, kill -9, a foreign change, a reboot" % top)
+        res["restart"] = restart.run(keep[0], keep[1], top, 30 if quick else 180, TABLE,
+                                     lambda i: address(RANGES["rampart"], i))
         keep = None
 
         res["feeds"] = feeds.run_feeds(build, work, quick, Netns, Daemon, feed_config, log)
