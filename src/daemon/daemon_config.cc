@@ -6,6 +6,7 @@
 #include "daemon/daemon_impl.h"
 #include "exec/exec_check.h"
 #include "exec/exec_unit.h"
+#include "fleet/fleet_unit.h"
 #include "host/host_addresses.h"
 #include "hosts_deny/hosts_deny_check.h"
 namespace rampart {
@@ -31,7 +32,8 @@ std::string describe_outside_sandbox(const Config& config) {
     exec |= config.commands[ar.command].kind == CommandKind::Exec;
     hosts_deny |= config.commands[ar.command].kind == CommandKind::HostsDeny;
   }
-  if (!exec && !hosts_deny) return {};
+  std::string fleet = fleet_unit_dropin(config.settings.fleet);
+  if (!exec && !hosts_deny) return fleet;
   std::string out =
       "\nUnder systemd (rampart.service keeps the file system read-only for rampartd):\n";
   if (exec)
@@ -45,7 +47,7 @@ std::string describe_outside_sandbox(const Config& config) {
         "else\n",
         config.settings.hosts_deny, RAMPART_HOSTS_DENY_HELPER,
         hosts_deny_directory(config.settings.hosts_deny));
-  return out;
+  return out + fleet;
 }
 
 Result<std::shared_ptr<Config>> load_daemon_config(const Options& options) {
