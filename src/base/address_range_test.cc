@@ -2,11 +2,19 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <random>
 #include <set>
 
 namespace rampart {
 namespace {
+
+// An IPv4 address as a number (the bytes of Address need not be aligned for a uint32_t).
+uint32_t v4_value(const Address& a) {
+  uint32_t be;
+  std::memcpy(&be, a.bytes.data(), sizeof be);
+  return ntohl(be);
+}
 
 std::vector<Address> prefixes(std::initializer_list<const char*> texts) {
   std::vector<Address> out;
@@ -99,23 +107,20 @@ TEST(AddressRange, MatchesAnAddressSet) {
     for (int i = 0; i < 5; ++i) random_prefix(out);
     auto count = [&](const Address& p, bool add) {
       auto r = AddressRange::of(p);
-      for (uint32_t v = ntohl(*reinterpret_cast<const uint32_t*>(r.first.bytes.data()));
-           v <= ntohl(*reinterpret_cast<const uint32_t*>(r.last.bytes.data())); ++v)
+      for (uint32_t v = v4_value(r.first); v <= v4_value(r.last); ++v)
         add ? (void)expected.insert(v) : (void)expected.erase(v);
     };
     for (const auto& p : in) count(p, true);
     for (const auto& p : out) count(p, false);
     auto merged = merge_prefixes(in);
     for (size_t i = 1; i < merged.size(); ++i) {
-      uint32_t prev = ntohl(*reinterpret_cast<const uint32_t*>(merged[i - 1].last.bytes.data()));
-      uint32_t next = ntohl(*reinterpret_cast<const uint32_t*>(merged[i].first.bytes.data()));
+      uint32_t prev = v4_value(merged[i - 1].last);
+      uint32_t next = v4_value(merged[i].first);
       ASSERT_GT(next, prev + 1) << "ranges must not overlap or touch";
     }
     std::set<uint32_t> got;
     for (const auto& r : cut_ranges(merged, out, nullptr))
-      for (uint32_t v = ntohl(*reinterpret_cast<const uint32_t*>(r.first.bytes.data()));
-           v <= ntohl(*reinterpret_cast<const uint32_t*>(r.last.bytes.data())); ++v)
-        got.insert(v);
+      for (uint32_t v = v4_value(r.first); v <= v4_value(r.last); ++v) got.insert(v);
     ASSERT_EQ(got, expected) << "round " << round;
   }
 }
