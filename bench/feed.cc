@@ -24,34 +24,12 @@
 #include <thread>
 
 #include "alert_line.h"
+#include "unix_socket.h"
 
 using namespace rampart::bench;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-int connect_unix(const char* path) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
-  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    std::fprintf(stderr, "feed: connect %s: %s\n", path, std::strerror(errno));
-    std::exit(1);
-  }
-  return fd;
-}
-
-bool write_all(int fd, const char* p, size_t n) {
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= size_t(w);
-  }
-  return true;
-}
 
 // The value of `key=` in the first "stats:" line of `log` at or after `from`.
 std::optional<uint64_t> stats_value(const char* log, off_t from, const char* key) {

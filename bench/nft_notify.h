@@ -22,33 +22,9 @@
 #include <vector>
 
 #include "base/handles_nft.h"
+#include "unix_socket.h"
 
 namespace rampart::bench {
-
-inline int connect_unix(const char* path) {
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
-  if (fd < 0 || connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    std::fprintf(stderr, "bench: connect %s: %s\n", path, std::strerror(errno));
-    std::exit(1);
-  }
-  return fd;
-}
-
-inline bool write_all(int fd, const std::string& s) {
-  const char* p = s.data();
-  size_t n = s.size();
-  while (n > 0) {
-    ssize_t w = write(fd, p, n);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return false;
-    p += w;
-    n -= size_t(w);
-  }
-  return true;
-}
 
 // A socket on NFNLGRP_NFTABLES of network namespace `netns` (a name under /run/netns), or of
 // this process's own when it is empty. A socket stays in the namespace it was made in.

@@ -91,11 +91,7 @@ class FeedBuilder : public NftObjectBuilder {
   }
 
   void rule(std::string_view chain, const std::string& set, bool v4) {
-    NftRulePtr r(nftnl_rule_alloc());
-    std::string c(chain);
-    nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, table_.c_str());
-    nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, c.c_str());
-    nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+    NftRulePtr r = new_rule(chain);
     nft_match_family(r.get(), v4);
     nft_load_saddr(r.get(), v4, NFT_REG_1);
     nft_lookup(r.get(), NFT_REG_1, set, set_id(set));
@@ -103,7 +99,7 @@ class FeedBuilder : public NftObjectBuilder {
     nlmsghdr* nlh = header(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
     nftnl_rule_nlmsg_build_payload(nlh, r.get());
     writer_.append(nlh).what =
-        fmt::format("rule \"{} saddr @{} drop\" in chain {}", v4 ? "ip" : "ip6", set, c);
+        fmt::format("rule \"{} saddr @{} drop\" in chain {}", v4 ? "ip" : "ip6", set, chain);
   }
 
  private:

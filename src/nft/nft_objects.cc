@@ -2,6 +2,7 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
@@ -79,6 +80,15 @@ NftBatch NftObjectBuilder::finish() {
   NftBatch batch = writer_.finish();
   batch.elements = elements_;
   return batch;
+}
+
+NftRulePtr NftObjectBuilder::new_rule(std::string_view chain) const {
+  NftRulePtr r(nftnl_rule_alloc());
+  std::string c(chain);
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, table_.c_str());
+  nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, c.c_str());
+  nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+  return r;
 }
 
 nlmsghdr* NftObjectBuilder::header(uint16_t type, uint16_t flags) {

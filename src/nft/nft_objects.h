@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/handles_nft.h"
 #include "nft/nft_batch.h"
 namespace rampart {
 
@@ -52,6 +53,8 @@ class NftObjectBuilder {
  protected:
   // A message header of inet `type` in the small buffer; the caller fills and appends it.
   nlmsghdr* header(uint16_t type, uint16_t flags);
+  // A rule for `chain` of the table, with nothing in it yet.
+  NftRulePtr new_rule(std::string_view chain) const;
 
   std::string table_;
   NftBatchWriter writer_;

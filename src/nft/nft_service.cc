@@ -106,11 +106,7 @@ class ServiceBuilder : public NftObjectBuilder {
   // "ip saddr . meta l4proto . th dport @service4 drop": the parts go into consecutive 32-bit
   // registers from NFT_REG_1 on, which the lookup reads as one key.
   void rule(std::string_view chain, bool v4) {
-    NftRulePtr r(nftnl_rule_alloc());
-    std::string c(chain);
-    nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, table_.c_str());
-    nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, c.c_str());
-    nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+    NftRulePtr r = new_rule(chain);
     nft_match_family(r.get(), v4);
     nft_load_saddr(r.get(), v4, NFT_REG32_00);
     nft_load_l4proto(r.get(), v4 ? NFT_REG32_01 : NFT_REG32_04);
@@ -121,7 +117,7 @@ class ServiceBuilder : public NftObjectBuilder {
     nftnl_rule_nlmsg_build_payload(nlh, r.get());
     writer_.append(nlh).what =
         fmt::format("rule \"{} saddr . meta l4proto . th dport @{} drop\" in chain {}",
-                    v4 ? "ip" : "ip6", nft_service_set(v4), c);
+                    v4 ? "ip" : "ip6", nft_service_set(v4), chain);
   }
 
   void put_key(nlmsghdr* nlh, uint16_t type, const std::vector<uint8_t>& k) {
