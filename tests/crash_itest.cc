@@ -3,12 +3,16 @@
 // every alert before the saved journal position has its block in the kernel, the daemon's view
 // over D-Bus equals the kernel's sets, nothing is listed twice, and blocks from before the
 // crash keep their deadlines instead of starting a fresh timeout.
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -32,6 +36,24 @@ std::string g_setup_error;
 
 size_t flood_size() {
   return getenv("RAMPART_SANITIZED") ? 20000 : 100000;
+}
+
+constexpr size_t kFloodChunks = 100;
+constexpr auto kFloodPause = 60ms;
+
+// `lines` to `fd` in kFloodChunks pieces (whole lines), kFloodPause apart.
+void write_paced(int fd, const std::string& lines) {
+  size_t chunk = lines.size() / kFloodChunks + 1, pos = 0;
+  while (pos < lines.size()) {
+    size_t end = lines.find('\n', std::min(pos + chunk, lines.size() - 1)) + 1;
+    while (pos < end) {
+      ssize_t w = write(fd, lines.data() + pos, end - pos);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return;
+      pos += size_t(w);
+    }
+    std::this_thread::sleep_for(kFloodPause);
+  }
 }
 
 std::string alert_line(const std::string& srcip) {
@@ -180,13 +202,21 @@ TEST_F(CrashTest, KillDuringAJournalFloodLosesNothingAndKeepsDeadlines) {
     addresses.push_back(fmt::format("2001:db8::{:x}:{:x}", i / 65536 + 1, i % 65536));
     lines += alert_line(addresses.back()) + "\n";
   }
-  files.write("flood", lines);
+  int pipe_fds[2];
+  ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC), 0);
   pid_t writer = fork();
   if (writer == 0) {
-    execl("/bin/sh", "sh", "-c", ("exec systemd-cat -t ossec < " + files.file("flood")).c_str(),
-          nullptr);
+    dup2(pipe_fds[0], STDIN_FILENO);
+    execl("/bin/sh", "sh", "-c", "exec systemd-cat -t ossec", nullptr);
     _exit(127);
   }
+  close(pipe_fds[0]);
+  // The flood is paced to take at least kFloodChunks x kFloodPause: unpaced, an idle machine
+  // could log the last 10% of it faster than the block count is polled and the kill lands.
+  std::jthread pacer([&lines, fd = pipe_fds[1]] {
+    write_paced(fd, lines);
+    close(fd);
+  });
   auto t0 = Clock::now();
   ASSERT_TRUE(wait_until([&] { return daemon.stat("blocked").value_or(0) >= target; }, 300s))
       << daemon.log();
@@ -194,6 +224,7 @@ TEST_F(CrashTest, KillDuringAJournalFloodLosesNothingAndKeepsDeadlines) {
   auto killed_at = Clock::now();
   std::string saved = cursor();
   Dump at_kill = dump(daemon.table());
+  pacer.join();
   int status = 0;
   waitpid(writer, &status, 0);
   ASSERT_EQ(status, 0);
