@@ -2,11 +2,13 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 
 #include "base/atomic_file.h"
+#include "base/log.h"
 namespace rampart {
 namespace {
 
@@ -39,7 +41,7 @@ Outbox::~Outbox() {
 
 std::string Outbox::line(const Entry& e) {
   std::string out;
-  out.reserve(e.id.size() + e.subject.size() + e.text.size() + 3);
+  out.reserve(line_bytes(e));
   out += e.id;
   out += ' ';
   out += e.subject;
@@ -68,9 +70,9 @@ Result<void> Outbox::load() {
     e.id = std::move(id);
     e.subject = text.substr(a + 1, b - a - 1);
     e.text = text.substr(b + 1);
-    live_bytes_ += text.size() + 1;
+    live_bytes_ += line_bytes(e);
   }
-  (void)bad;
+  if (bad) log_warning("fleet: {}: {} line(s) cut short by a crash were dropped", path_, bad);
   // Start the file afresh with what is live: no torn line stays in it.
   unwritten_from_ = next_;
   return rewrite();
@@ -83,21 +85,24 @@ bool Outbox::add(std::string id, std::string subject, std::string text) {
   e.id = std::move(id);
   e.subject = std::move(subject);
   e.text = std::move(text);
-  live_bytes_ += e.id.size() + e.subject.size() + e.text.size() + 3;
+  live_bytes_ += line_bytes(e);
   return true;
 }
 
 size_t Outbox::send(size_t limit, uint64_t now_us,
                     const std::function<bool(const Entry&)>& publish) {
+  // Entries in flight (up to a flood's worth) are not walked again on every flush.
   size_t sent = 0;
-  for (auto& [seq, e] : entries_) {
-    if (sent >= limit) break;
+  auto it = entries_.lower_bound(unsent_from_);
+  for (; it != entries_.end(); ++it) {
+    Entry& e = it->second;
     if (e.sent_us != 0) continue;
-    if (!publish(e)) break;
+    if (sent >= limit || !publish(e)) break;
     e.sent_us = now_us;
     ++in_flight_;
     ++sent;
   }
+  unsent_from_ = it == entries_.end() ? next_ : it->first;
   return sent;
 }
 
@@ -114,7 +119,7 @@ void Outbox::acked(std::string_view id) {
   auto e = entries_.find(it->second);
   if (e != entries_.end()) {
     if (e->second.sent_us != 0) --in_flight_;
-    live_bytes_ -= e->second.id.size() + e->second.subject.size() + e->second.text.size() + 3;
+    live_bytes_ -= line_bytes(e->second);
     entries_.erase(e);
   }
   by_id_.erase(it);
@@ -126,7 +131,7 @@ size_t Outbox::resend_older(uint64_t before_us) {
     if (e.sent_us == 0 || e.sent_us >= before_us) continue;
     e.sent_us = 0;
     --in_flight_;
-    ++n;
+    if (n++ == 0) unsent_from_ = std::min(unsent_from_, seq);
   }
   return n;
 }

@@ -64,6 +64,10 @@ class Outbox {
   Result<void> load();
   Result<void> rewrite();
   static std::string line(const Entry& e);
+  // The size of line(e).
+  static size_t line_bytes(const Entry& e) {
+    return e.id.size() + e.subject.size() + e.text.size() + 3;
+  }
 
   std::string path_;
   size_t max_;
@@ -72,6 +76,7 @@ class Outbox {
   std::unordered_map<std::string, uint64_t> by_id_;
   uint64_t next_ = 0;
   uint64_t unwritten_from_ = 0;  // entries_ keys >= this are not in the file yet
+  uint64_t unsent_from_ = 0;     // every entry below this key has been sent
   size_t in_flight_ = 0;
   size_t file_bytes_ = 0;
   size_t live_bytes_ = 0;
