@@ -192,14 +192,14 @@ void Fleet::on_link(LinkEvent& e) {
 }
 
 void Fleet::on_acked(const std::string& id, bool stored, std::string_view why) {
-  const Outbox::Entry* entry = outbox_->find(id);
+  std::optional<Outbox::Entry> entry = outbox_->take(id);
   if (!entry) return;  // a second ack of an order sent twice
+  // The audit record needs every field but the alert, which is most of the decoding work.
   Order order;
-  bool known = decoder_.decode(entry->text, order).has_value();
+  bool known = decoder_.decode_header(entry->text, order).has_value();
   if (stored) {
     ++counters_.sent;
     if (known) report(EventType::OrderSent, order, {});
-    outbox_->acked(id);
     return;
   }
   // A refusal by the server (no permission to publish there) will not change by sending the
@@ -207,7 +207,6 @@ void Fleet::on_acked(const std::string& id, bool stored, std::string_view why) {
   ++counters_.send_failures;
   order.id = id;
   report(EventType::OrderRefused, order, fmt::format("NATS refused it: {}", why));
-  outbox_->acked(id);
 }
 
 // nats-server answers a publish it does not allow with an error for the connection, not for
@@ -284,18 +283,21 @@ void Fleet::on_message(NatsMsgPtr msg) {
 
 Fleet::Handled Fleet::on_order(std::string_view text, uint64_t sequence, const char* subject) {
   ++counters_.received;
-  if (auto r = decoder_.decode(text, order_); !r) {
+  auto malformed = [&](const Error& e) {
     ++counters_.malformed;
     ++counters_.refused;
     Order unknown;
-    report(EventType::OrderRefused, unknown, fmt::format("{} (on {})", r.error().message, subject));
+    report(EventType::OrderRefused, unknown, fmt::format("{} (on {})", e.message, subject));
     return Handled::Malformed;
-  }
+  };
+  if (auto r = decoder_.decode_header(text, order_); !r) return malformed(r.error());
   if (auto why = screen(order_, sequence)) {
     ++counters_.unchanged;
     if (order_.origin_id != agent_id_) report(EventType::OrderReceived, order_, *why);
     return Handled::Done;
   }
+  // Only an order that is applied needs its alert (this node's own, a revoked one do not).
+  if (auto r = decoder_.decode_alert(order_); !r) return malformed(r.error());
   OrderResult result = hooks_.apply(order_);
   switch (result.outcome) {
     case OrderOutcome::Applied:

@@ -5,13 +5,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstring>
+#include <optional>
 
 #include "base/json.h"
 namespace rampart {
 namespace {
-
-using simdjson::dom::element;
-using simdjson::dom::object;
 
 struct OpName {
   Order::Op op;
@@ -28,7 +27,11 @@ void key(std::string& out, std::string_view name, std::string_view value) {
 }
 
 void key(std::string& out, std::string_view name, uint64_t value) {
-  fmt::format_to(std::back_inserter(out), ",\"{}\":{}", name, value);
+  out += ",\"";
+  out += name;
+  out += "\":";
+  fmt::format_int digits(value);
+  out.append(digits.data(), digits.size());
 }
 
 // Agent ids, fleet-visible names and ids: printable, bounded, no JSON or subject surprises.
@@ -72,7 +75,8 @@ std::optional<OrderTarget> parse_target(std::string_view text) {
 std::string encode_order(const Order& o) {
   std::string out;
   out.reserve(512 + o.reason.size());
-  fmt::format_to(std::back_inserter(out), "{{\"v\":{}", kOrderVersion);
+  out += "{\"v\":";
+  out += std::to_string(kOrderVersion);
   key(out, "id", o.id);
   key(out, "op", to_string(o.op));
   key(out, "target", target_text(o.target));
@@ -99,86 +103,195 @@ std::string encode_order(const Order& o) {
   return out;
 }
 
-struct OrderDecoder::Impl {
-  simdjson::dom::parser json;
-  AlertParser alerts;
-  std::string alert_text;
-
-  Result<void> decode(std::string_view text, Order& out);
-  Result<void> block_fields(object doc, Order& out);
+// What an order's fields say, before any is checked. The views point into the parser's string
+// buffer (or, for the alert, into the padded copy of the order): valid until the next decode.
+struct OrderFields {
+  std::optional<int64_t> version;
+  std::optional<std::string_view> id, op, target, origin_id, origin_name, address, command,
+      alert_id, reason;
+  std::optional<uint64_t> issued, deadline, rule, level;
+  bool has_origin = false, has_alert = false;
+  std::optional<std::string_view> alert;  // the alert object's raw JSON
 };
+
+struct OrderDecoder::Impl {
+  simdjson::ondemand::parser json;
+  std::unique_ptr<char[]> padded;
+  size_t capacity = 0;
+  AlertParser alerts;
+  std::string_view alert_text;  // of the last decode_header, into `padded`
+
+  Result<void> read(std::string_view text, OrderFields& f);
+  Result<void> check(const OrderFields& f, Order& out);
+  Result<void> block_fields(const OrderFields& f, Order& out);
+};
+
+namespace {
+
+template <typename T>
+std::optional<T> get_or_none(simdjson::ondemand::value& v) {
+  T out{};
+  if (v.get(out)) return std::nullopt;
+  return out;
+}
+
+bool read_origin(simdjson::ondemand::value& v, OrderFields& f) {
+  simdjson::ondemand::object origin;
+  if (v.get_object().get(origin)) return false;
+  for (auto field : origin) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    simdjson::ondemand::value value = field.value();
+    if (key == "id") f.origin_id = get_or_none<std::string_view>(value);
+    if (key == "name") f.origin_name = get_or_none<std::string_view>(value);
+  }
+  return true;
+}
+
+// One field of the order's top object; false when the JSON itself is broken.
+bool read_field(std::string_view key, simdjson::ondemand::value& v, OrderFields& f) {
+  using std::string_view;
+  struct StringField {
+    string_view name;
+    std::optional<string_view> OrderFields::*member;
+  };
+  static constexpr StringField kStrings[] = {
+      {"id", &OrderFields::id},           {"op", &OrderFields::op},
+      {"target", &OrderFields::target},   {"address", &OrderFields::address},
+      {"command", &OrderFields::command}, {"alert_id", &OrderFields::alert_id},
+      {"reason", &OrderFields::reason}};
+  struct NumberField {
+    string_view name;
+    std::optional<uint64_t> OrderFields::*member;
+  };
+  static constexpr NumberField kNumbers[] = {{"issued", &OrderFields::issued},
+                                             {"deadline", &OrderFields::deadline},
+                                             {"rule", &OrderFields::rule},
+                                             {"level", &OrderFields::level}};
+  for (const auto& s : kStrings)
+    if (key == s.name) return (f.*s.member = get_or_none<string_view>(v), true);
+  for (const auto& n : kNumbers)
+    if (key == n.name) return (f.*n.member = get_or_none<uint64_t>(v), true);
+  if (key == "v") {
+    f.version = get_or_none<int64_t>(v);
+  } else if (key == "origin") {
+    f.has_origin = true;
+    if (!read_origin(v, f)) f.has_origin = false;
+  } else if (key == "alert") {
+    f.has_alert = true;
+    simdjson::ondemand::object alert;
+    string_view raw;
+    if (!v.get_object().get(alert) && !alert.raw_json().get(raw)) f.alert = raw;
+  }
+  return true;
+}
+
+}  // namespace
 
 OrderDecoder::OrderDecoder() : impl_(std::make_unique<Impl>()) {}
 OrderDecoder::~OrderDecoder() = default;
 
 Result<void> OrderDecoder::decode(std::string_view text, Order& out) {
+  if (auto r = decode_header(text, out); !r) return r;
+  return decode_alert(out);
+}
+
+Result<void> OrderDecoder::decode_header(std::string_view text, Order& out) {
   out = Order{};
+  impl_->alert_text = {};
   if (text.size() > kMaxOrderBytes)
     return fail(EMSGSIZE, "order of {} bytes refused: the limit is {}", text.size(),
                 kMaxOrderBytes);
-  return impl_->decode(text, out);
+  OrderFields f;
+  if (auto r = impl_->read(text, f); !r) return r;
+  return impl_->check(f, out);
 }
 
-Result<void> OrderDecoder::Impl::decode(std::string_view text, Order& out) {
-  object doc;
-  if (json.parse(text.data(), text.size()).get(doc)) return invalid("not a JSON object");
-  int64_t version = 0;
-  if (doc["v"].get(version)) return invalid("no version \"v\"");
-  if (version != kOrderVersion)
-    return fail(EINVAL, "order version {} refused: this rampartd reads version {}", version,
-                kOrderVersion);
-  std::string_view s;
-  if (doc["id"].get(s) || !printable(s, 128)) return invalid("\"id\" missing or not printable");
-  out.id = s;
-  if (doc["op"].get(s)) return invalid("no \"op\"");
-  auto op = std::find_if(std::begin(kOps), std::end(kOps), [&](auto& o) { return o.name == s; });
-  if (op == std::end(kOps)) return invalid(fmt::format("unknown op \"{}\"", s.substr(0, 32)));
-  out.op = op->op;
-  if (doc["target"].get(s)) return invalid("no \"target\"");
-  auto target = parse_target(s);
-  if (!target) return invalid("\"target\" must be all, servers or agent:ID");
-  out.target = *target;
-  object origin;
-  if (doc["origin"].get(origin)) return invalid("no \"origin\" object");
-  if (origin["id"].get(s) || !token(s, 32)) return invalid("\"origin.id\" is not an agent id");
-  out.origin_id = s;
-  if (origin["name"].get(s) || !printable(s, 255)) return invalid("\"origin.name\" is missing");
-  out.origin_name = s;
-  uint64_t issued = 0;
-  if (doc["issued"].get(issued)) return invalid("\"issued\" is not a number of microseconds");
-  out.issued_us = issued;
-  if (out.op == Order::Op::Flush) return {};
-  if (doc["address"].get(s)) return invalid("no \"address\"");
-  auto address = Address::parse(s);
-  if (!address) return invalid(fmt::format("\"{}\" is not an address", s.substr(0, 64)));
-  out.address = *address;
-  if (out.op == Order::Op::Block) return block_fields(doc, out);
+Result<void> OrderDecoder::decode_alert(Order& out) {
+  if (impl_->alert_text.empty()) return {};  // manual blocks and revocations carry no alert
+  auto parsed = std::make_shared<Alert>();
+  if (auto r = impl_->alerts.parse(impl_->alert_text, *parsed); !r)
+    return invalid(fmt::format("its alert: {}", r.error().message));
+  impl_->alert_text = {};
+  out.alert = std::move(parsed);
   return {};
 }
 
-Result<void> OrderDecoder::Impl::block_fields(object doc, Order& out) {
-  std::string_view s;
-  if (doc["command"].get(s) || !printable(s, 128))
+Result<void> OrderDecoder::Impl::read(std::string_view text, OrderFields& f) {
+  // The one copy of the order: simdjson reads up to SIMDJSON_PADDING bytes past the end.
+  if (capacity < text.size() + simdjson::SIMDJSON_PADDING) {
+    capacity = kMaxOrderBytes + simdjson::SIMDJSON_PADDING;
+    padded = std::make_unique<char[]>(capacity);
+  }
+  std::memcpy(padded.get(), text.data(), text.size());
+  std::memset(padded.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object root;
+  if (json.iterate(padded.get(), text.size(), capacity).get(doc) || doc.get_object().get(root))
+    return invalid("not a JSON object");
+  for (auto field : root) {
+    std::string_view key;
+    if (field.error() || field.unescaped_key().get(key)) return invalid("not a JSON object");
+    simdjson::ondemand::value value = field.value();
+    if (!read_field(key, value, f)) return invalid("not a JSON object");
+  }
+  // OUT_OF_BOUNDS is the good case: the whole object was read and nothing follows it.
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) != simdjson::OUT_OF_BOUNDS)
+    return invalid("not a JSON object");
+  return {};
+}
+
+Result<void> OrderDecoder::Impl::check(const OrderFields& f, Order& out) {
+  if (!f.version) return invalid("no version \"v\"");
+  if (*f.version != kOrderVersion)
+    return fail(EINVAL, "order version {} refused: this rampartd reads version {}", *f.version,
+                kOrderVersion);
+  if (!f.id || !printable(*f.id, 128)) return invalid("\"id\" missing or not printable");
+  out.id = *f.id;
+  if (!f.op) return invalid("no \"op\"");
+  auto op =
+      std::find_if(std::begin(kOps), std::end(kOps), [&](auto& o) { return o.name == *f.op; });
+  if (op == std::end(kOps)) return invalid(fmt::format("unknown op \"{}\"", f.op->substr(0, 32)));
+  out.op = op->op;
+  if (!f.target) return invalid("no \"target\"");
+  auto target = parse_target(*f.target);
+  if (!target) return invalid("\"target\" must be all, servers or agent:ID");
+  out.target = *target;
+  if (!f.has_origin) return invalid("no \"origin\" object");
+  if (!f.origin_id || !token(*f.origin_id, 32)) return invalid("\"origin.id\" is not an agent id");
+  out.origin_id = *f.origin_id;
+  if (!f.origin_name || !printable(*f.origin_name, 255))
+    return invalid("\"origin.name\" is missing");
+  out.origin_name = *f.origin_name;
+  if (!f.issued) return invalid("\"issued\" is not a number of microseconds");
+  out.issued_us = *f.issued;
+  if (out.op == Order::Op::Flush) return {};
+  if (!f.address) return invalid("no \"address\"");
+  auto address = Address::parse(*f.address);
+  if (!address) return invalid(fmt::format("\"{}\" is not an address", f.address->substr(0, 64)));
+  out.address = *address;
+  if (out.op == Order::Op::Block) return block_fields(f, out);
+  return {};
+}
+
+Result<void> OrderDecoder::Impl::block_fields(const OrderFields& f, Order& out) {
+  if (!f.command || !printable(*f.command, 128))
     return invalid("\"command\" missing or not printable");
-  out.command = s;
-  if (doc["deadline"].get(out.deadline_us)) return invalid("\"deadline\" is not a number");
-  uint64_t rule = 0, level = 0;
-  if (doc["rule"].get(rule) || rule > UINT32_MAX) return invalid("\"rule\" is not a rule id");
-  if (doc["level"].get(level) || level > 16) return invalid("\"level\" is not 0 to 16");
-  out.rule_id = static_cast<uint32_t>(rule);
-  out.level = static_cast<int>(level);
-  if (doc["alert_id"].get(s)) return invalid("no \"alert_id\"");
-  out.alert_id = s;
-  if (doc["reason"].get(s)) return invalid("no \"reason\"");
-  out.reason = s;
-  element alert;
-  if (doc["alert"].get(alert)) return {};  // manual blocks carry no alert
-  if (!alert.is_object()) return invalid("\"alert\" is not an object");
-  alert_text = simdjson::minify(alert);
-  auto parsed = std::make_shared<Alert>();
-  if (auto r = alerts.parse(alert_text, *parsed); !r)
-    return invalid(fmt::format("its alert: {}", r.error().message));
-  out.alert = std::move(parsed);
+  out.command = *f.command;
+  if (!f.deadline) return invalid("\"deadline\" is not a number");
+  out.deadline_us = *f.deadline;
+  if (!f.rule || *f.rule > UINT32_MAX) return invalid("\"rule\" is not a rule id");
+  if (!f.level || *f.level > 16) return invalid("\"level\" is not 0 to 16");
+  out.rule_id = static_cast<uint32_t>(*f.rule);
+  out.level = static_cast<int>(*f.level);
+  if (!f.alert_id) return invalid("no \"alert_id\"");
+  out.alert_id = *f.alert_id;
+  if (!f.reason) return invalid("no \"reason\"");
+  out.reason = *f.reason;
+  if (!f.has_alert) return {};  // manual blocks carry no alert
+  if (!f.alert) return invalid("\"alert\" is not an object");
+  alert_text = *f.alert;
   return {};
 }
 

@@ -38,6 +38,13 @@ class OrderDecoder {
 
   // Fills `out` (reset first). EMSGSIZE for an oversized order, EINVAL for anything else.
   Result<void> decode(std::string_view text, Order& out);
+  // decode() in two steps, for a receiver that may not need the alert: every field but the
+  // alert, which stays unread until decode_alert(). Parsing the alert is most of an order's
+  // cost, and a node drops its own orders and screens revoked ones before they need it.
+  Result<void> decode_header(std::string_view text, Order& out);
+  // The alert of the last decode_header(), whose text must still be alive; nothing for an
+  // order without one.
+  Result<void> decode_alert(Order& out);
 
  private:
   struct Impl;

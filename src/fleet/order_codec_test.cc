@@ -110,6 +110,57 @@ TEST(OrderCodec, MalformedOrdersAreRefusedWithTheField) {
   EXPECT_TRUE(decoder.decode(good, out));
 }
 
+TEST(OrderCodec, TheAlertIsReadOnlyWhenAsked) {
+  OrderDecoder decoder;
+  Order out;
+  std::string text = encode_order(sample());
+  ASSERT_TRUE(decoder.decode_header(text, out));
+  EXPECT_EQ(out.address.str(), "203.0.113.9");
+  EXPECT_EQ(out.reason, "sshd: brute force\n\x01 from \xef\xbf\xbd");
+  EXPECT_FALSE(out.alert);
+  ASSERT_TRUE(decoder.decode_alert(out));
+  ASSERT_TRUE(out.alert);
+  EXPECT_EQ(out.alert->agent_name, "web1");
+  EXPECT_EQ(out.alert->srcip, "203.0.113.9");
+
+  // A broken alert is found only when it is read; an order without one reads as none.
+  std::string bad = text;
+  bad.replace(bad.find("{\"level\":10,"), 12, "{\"level\":\"x\",");
+  ASSERT_TRUE(decoder.decode_header(bad, out)) << bad;
+  auto r = decoder.decode_alert(out);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("its alert: rule.level"), std::string::npos)
+      << r.error().message;
+  EXPECT_FALSE(out.alert);
+  Order manual = sample();
+  manual.alert = nullptr;
+  ASSERT_TRUE(decoder.decode_header(encode_order(manual), out));
+  ASSERT_TRUE(decoder.decode_alert(out));
+  EXPECT_FALSE(out.alert);
+}
+
+TEST(OrderCodec, UnknownFieldsAreSkippedAndTrailingDataRefused) {
+  OrderDecoder decoder;
+  Order out;
+  std::string text = encode_order(sample());
+  std::string extra = text;
+  extra.insert(1, "\"future\":{\"a\":[1,{\"b\":null}]},\"note\":\"x\",");
+  auto r = decoder.decode(extra, out);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(out.rule_id, 5712u);
+  for (std::string tail : {"}", " x", "{}"}) {
+    r = decoder.decode(text + tail, out);
+    ASSERT_FALSE(r) << tail;
+    EXPECT_NE(r.error().message.find("not a JSON object"), std::string::npos);
+  }
+  std::string not_object = text;
+  not_object.replace(not_object.find("\"alert\":{"), 9, "\"alert\":[],\"x\":{");
+  r = decoder.decode(not_object, out);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("\"alert\" is not an object"), std::string::npos)
+      << r.error().message;
+}
+
 TEST(OrderCodec, OversizedOrdersAreRefusedBeforeParsing) {
   OrderDecoder decoder;
   Order out;

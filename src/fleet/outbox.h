@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -42,10 +43,8 @@ class Outbox {
   void for_each(const std::function<void(const Entry&)>& fn) const {
     for (const auto& [seq, e] : entries_) fn(e);
   }
-  // The entry with `id`, or null.
-  const Entry* find(std::string_view id) const;
-  // JetStream stored it: forget it.
-  void acked(std::string_view id);
+  // JetStream stored it: forget it, and hand it back (nullopt if it was not here).
+  std::optional<Entry> take(std::string_view id);
   // Entries sent before `before_us` (no ack came) wait to be sent again; all of them when
   // `before_us` is UINT64_MAX (the connection was lost).
   size_t resend_older(uint64_t before_us);
@@ -63,7 +62,7 @@ class Outbox {
   Outbox(std::string path, size_t max) : path_(std::move(path)), max_(max) {}
   Result<void> load();
   Result<void> rewrite();
-  static std::string line(const Entry& e);
+  static void append_line(std::string& out, const Entry& e);
   // The size of line(e).
   static size_t line_bytes(const Entry& e) {
     return e.id.size() + e.subject.size() + e.text.size() + 3;
@@ -73,7 +72,12 @@ class Outbox {
   size_t max_;
   Fd fd_;
   std::map<uint64_t, Entry> entries_;  // by the order they were added
-  std::unordered_map<std::string, uint64_t> by_id_;
+  // Looked up by the ids in acks: a string_view finds without a copy.
+  struct IdHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  };
+  std::unordered_map<std::string, uint64_t, IdHash, std::equal_to<>> by_id_;
   uint64_t next_ = 0;
   uint64_t unwritten_from_ = 0;  // entries_ keys >= this are not in the file yet
   uint64_t unsent_from_ = 0;     // every entry below this key has been sent

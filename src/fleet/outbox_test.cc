@@ -38,15 +38,18 @@ TEST(Outbox, KeepsOrdersAcrossARestartUntilAcknowledged) {
       ASSERT_TRUE((*box)->add("id-" + std::to_string(i), "rampart.order.all", "{\"n\":1}"));
     ASSERT_TRUE((*box)->sync());
     EXPECT_EQ(publish_all(**box, 1), (std::vector<std::string>{"id-0", "id-1", "id-2"}));
-    (*box)->acked("id-1");
+    auto taken = (*box)->take("id-1");
+    ASSERT_TRUE(taken);
+    EXPECT_EQ(taken->text, "{\"n\":1}");
+    EXPECT_FALSE((*box)->take("id-1")) << "a second ack finds nothing";
     ASSERT_TRUE((*box)->sync());
   }
   auto again = Outbox::open(path, 10);
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ((*again)->size(), 2u) << "id-1 was acknowledged; the others come back";
   EXPECT_EQ(publish_all(**again, 1), (std::vector<std::string>{"id-0", "id-2"}));
-  (*again)->acked("id-0");
-  (*again)->acked("id-2");
+  (*again)->take("id-0");
+  (*again)->take("id-2");
   ASSERT_TRUE((*again)->sync());
   EXPECT_EQ(std::filesystem::file_size(path), 0u) << "emptied once all are stored";
 }

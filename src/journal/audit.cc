@@ -1,4 +1,6 @@
 #include "journal/audit.h"
+#include <fmt/compile.h>
+
 #include "journal/audit_ids.h"
 namespace rampart {
 
@@ -6,10 +8,6 @@ namespace {
 
 // How often, at most, a flood summary is written while records are being dropped.
 constexpr uint64_t kSummaryIntervalUs = 1000000;
-
-std::string format_timeout(std::optional<uint32_t> t) {
-  return t ? fmt::format("for {}s", *t) : std::string("with no timeout");
-}
 
 std::string_view message_id(EventType type) {
   switch (type) {
@@ -49,29 +47,62 @@ void header(JournalRecord& r, std::string_view id, LogLevel level, std::string_v
       .add("SYSLOG_IDENTIFIER", "rampartd");
 }
 
-std::string origin_text(const Event& e) {
-  return e.origin.empty() ? std::string() : fmt::format(" ordered by {}", e.origin);
+// The two lines every block logs, once per order on every node of a fleet: appended piece by
+// piece with compiled formats, since a flood spent a tenth of a node's time formatting them.
+
+// "blocked 203.0.113.9 with firewall-drop for 600s (rule 5712, level 10, nftables) ordered by
+// manager: sshd: brute force"
+std::string block_text(const Event& e, const std::string& addr, std::string_view who) {
+  std::string out;
+  out.reserve(128 + addr.size() + e.reason.size() + e.narrowed.size());
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, FMT_COMPILE("{} {} with {} "), to_string(e.type), addr, e.command);
+  if (e.timeout_sec)
+    fmt::format_to(it, FMT_COMPILE("for {}s"), *e.timeout_sec);
+  else
+    out += "with no timeout";
+  fmt::format_to(it, FMT_COMPILE(" (rule {}, level {}, {}){}"), e.rule_id, e.level, e.backend,
+                 who);
+  if (!e.origin.empty()) fmt::format_to(it, FMT_COMPILE(" ordered by {}"), e.origin);
+  if (!e.reason.empty()) fmt::format_to(it, FMT_COMPILE(": {}"), e.reason);
+  if (!e.narrowed.empty()) fmt::format_to(it, FMT_COMPILE("; {}"), e.narrowed);
+  return out;
 }
 
-// "order sent: block 203.0.113.9 with firewall-drop to agent:005 (order 000-17-1, rule 5712)"
+// "order sent to agent:005: 203.0.113.9 with firewall-drop (order 000-17-1, rule 5712)"
 EventText order_text(const Event& e, const std::string& addr) {
-  std::string what = e.command.empty() ? std::string(e.detail.empty() ? "order" : "")
-                                       : fmt::format("{} with {}", addr, e.command);
+  std::string out;
+  out.reserve(160 + addr.size() + e.detail.size());
+  auto it = std::back_inserter(out);
+  auto what = [&] {
+    if (!e.command.empty())
+      fmt::format_to(it, FMT_COMPILE("{} with {}"), addr, e.command);
+    else if (e.detail.empty())
+      out += "order";
+  };
   switch (e.type) {
     case EventType::OrderSent:
-      return {LogLevel::Info, fmt::format("order sent to {}: {} (order {}, rule {})", e.target,
-                                          what, e.order_id, e.rule_id)};
+      fmt::format_to(it, FMT_COMPILE("order sent to {}: "), e.target);
+      what();
+      fmt::format_to(it, FMT_COMPILE(" (order {}, rule {})"), e.order_id, e.rule_id);
+      return {LogLevel::Info, std::move(out)};
     case EventType::OrderReceived:
-      return {LogLevel::Info, fmt::format("order received from {}: {} (order {}): {}", e.origin,
-                                          what, e.order_id, e.detail)};
+      fmt::format_to(it, FMT_COMPILE("order received from {}: "), e.origin);
+      what();
+      fmt::format_to(it, FMT_COMPILE(" (order {}): {}"), e.order_id, e.detail);
+      return {LogLevel::Info, std::move(out)};
     case EventType::OrderApplied:
-      return {LogLevel::Info,
-              fmt::format("order applied from {}: {} (order {}){}{}", e.origin, what, e.order_id,
-                          e.detail.empty() ? "" : ": ", e.detail)};
+      fmt::format_to(it, FMT_COMPILE("order applied from {}: "), e.origin);
+      what();
+      fmt::format_to(it, FMT_COMPILE(" (order {})"), e.order_id);
+      if (!e.detail.empty()) fmt::format_to(it, FMT_COMPILE(": {}"), e.detail);
+      return {LogLevel::Info, std::move(out)};
     default:
-      return {LogLevel::Warning, fmt::format("order refused from {}: {} (order {}): {}",
-                                             e.origin.empty() ? "?" : e.origin, what,
-                                             e.order_id.empty() ? "?" : e.order_id, e.detail)};
+      fmt::format_to(it, FMT_COMPILE("order refused from {}: "), e.origin.empty() ? "?" : e.origin);
+      what();
+      fmt::format_to(it, FMT_COMPILE(" (order {}): {}"), e.order_id.empty() ? "?" : e.order_id,
+                     e.detail);
+      return {LogLevel::Warning, std::move(out)};
   }
 }
 
@@ -84,11 +115,7 @@ EventText event_text(const Event& e) {
   switch (e.type) {
     case EventType::Blocked:
     case EventType::Refreshed:
-      return {LogLevel::Info,
-              fmt::format("{} {} with {} {} (rule {}, level {}, {}){}{}{}{}{}{}", to_string(e.type),
-                          addr, e.command, format_timeout(e.timeout_sec), e.rule_id, e.level,
-                          e.backend, who, origin_text(e), e.reason.empty() ? "" : ": ", e.reason,
-                          e.narrowed.empty() ? "" : "; ", e.narrowed)};
+      return {LogLevel::Info, block_text(e, addr, who)};
     case EventType::Expired:
       return {LogLevel::Info, fmt::format("expired {} ({}, {})", addr, e.command, e.backend)};
     case EventType::Unblocked:

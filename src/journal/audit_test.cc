@@ -85,6 +85,39 @@ TEST(AuditTest, BlockedEventLineAndRecord) {
   EXPECT_EQ(f.count("RAMPART_CALLER_UID"), 0u);
 }
 
+TEST(AuditTest, FleetLines) {
+  Address a = *Address::parse("203.0.113.9");
+  Event e{.type = EventType::Blocked,
+          .address = &a,
+          .command = "firewall-drop",
+          .backend = "nftables",
+          .reason = "sshd",
+          .origin = "manager",
+          .order_id = "000-17-1",
+          .target = "agent:005",
+          .rule_id = 5712,
+          .level = 10,
+          .narrowed = "203.0.113.0/24 holds 192.0.2.1"};
+  EXPECT_EQ(event_text(e).text,
+            "blocked 203.0.113.9 with firewall-drop with no timeout (rule 5712, level 10, "
+            "nftables) ordered by manager: sshd; 203.0.113.0/24 holds 192.0.2.1");
+  e.type = EventType::OrderSent;
+  EXPECT_EQ(event_text(e).text,
+            "order sent to agent:005: 203.0.113.9 with firewall-drop (order 000-17-1, rule 5712)");
+  e.type = EventType::OrderApplied;
+  EXPECT_EQ(event_text(e).text,
+            "order applied from manager: 203.0.113.9 with firewall-drop (order 000-17-1)");
+  e.detail = "already blocked at least that long";
+  e.type = EventType::OrderReceived;
+  EXPECT_EQ(event_text(e).text,
+            "order received from manager: 203.0.113.9 with firewall-drop (order 000-17-1): "
+            "already blocked at least that long");
+  Event refused{.type = EventType::OrderRefused, .detail = "malformed order: no \"op\""};
+  EventText t = event_text(refused);
+  EXPECT_EQ(t.text, "order refused from ?:  (order ?): malformed order: no \"op\"");
+  EXPECT_EQ(t.level, LogLevel::Warning);
+}
+
 TEST(AuditTest, LinesTestsGrepForStayTheSame) {
   Address a = *Address::parse("198.51.100.7");
   Event skipped{.type = EventType::Skipped,
