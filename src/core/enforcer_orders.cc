@@ -126,14 +126,21 @@ OrderResult Enforcer::apply_order(const Order& order) {
 OrderResult Enforcer::apply_block_order(const Order& order, const Command& cmd,
                                         uint64_t remaining_us) {
   const Command* c = &cmd;
-  Alert alert = order.alert ? *order.alert : Alert{};
-  alert.address = order.address;  // what the order is about, whatever its alert says
-  if (!order.alert) {
-    alert.rule_id = order.rule_id;
-    alert.level = order.level;
-    alert.id = order.alert_id;
-    alert.description = order.reason;
+  // The order's alert as it came, unless its address is not what the order is about (a prefix
+  // block): then a copy with the order's address. A manual block has no alert.
+  const Alert* given = order.alert.get();
+  Alert copy;
+  if (!given || given->address != order.address) {
+    copy = given ? *given : Alert{};
+    copy.address = order.address;
+    if (!given) {
+      copy.rule_id = order.rule_id;
+      copy.level = order.level;
+      copy.id = order.alert_id;
+      copy.description = order.reason;
+    }
   }
+  const Alert& alert = given && given->address == order.address ? *given : copy;
   Event e{.address = &order.address,
           .command = c->name,
           .reason = order.reason,

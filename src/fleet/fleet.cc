@@ -103,9 +103,10 @@ void Fleet::flush() {
   // On disk first: what libnats has not confirmed survives a restart.
   if (auto r = outbox_->sync(); !r) log_error("fleet: {}", r.error().message);
   if (!link_->connected()) return;
+  size_t limit = link_->batch_bytes();
   size_t sent = outbox_->send(kPublishPerFlush, clock_.monotonic_us(), [&](const Outbox::Entry& e) {
     if (!batch_.ids.empty() &&
-        (e.subject != batch_.subject || batch_.data.size() + 1 + e.text.size() > kMaxOrderBytes))
+        (e.subject != batch_.subject || batch_.data.size() + 1 + e.text.size() > limit))
       publish_batch();
     if (!batch_.ids.empty()) batch_.data += '\n';
     batch_.subject = e.subject;

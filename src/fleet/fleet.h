@@ -114,8 +114,8 @@ class Fleet final : public OrderSink {
   uint64_t backlog_ = 0;
   std::string last_problem_;
   // Orders for the same subject, consecutive in the outbox, go out as one message of lines (at
-  // most kMaxOrderBytes): under a flood JetStream stores, delivers and acknowledges one message
-  // per batch instead of one per order and node. Consecutive only, so that the stream's
+  // most link_->batch_bytes()): under a flood JetStream stores, delivers and acknowledges one
+  // message per batch instead of one per order and node. Consecutive only, so that the stream's
   // sequence keeps the order in which this node decided. An idle node sends batches of one.
   struct Batch {
     std::string subject, data;

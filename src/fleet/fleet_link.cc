@@ -54,6 +54,7 @@ struct FleetLink::Shared {
   bool stopping = false;
   bool bound = false;  // this node's consumers exist and are subscribed
   std::atomic<bool> connected{false};
+  std::atomic<size_t> batch_bytes{kMaxOrderBytes};
   Fd eventfd;
   Handler handler;
   EventSourcePtr source;
@@ -275,6 +276,10 @@ bool FleetLink::connected() const {
   return shared_->connected;
 }
 
+size_t FleetLink::batch_bytes() const {
+  return shared_->batch_bytes;
+}
+
 Result<void> FleetLink::publish(const std::string& subject, const std::string& id,
                                 std::string_view data) {
   jsPubOptions po;
@@ -348,6 +353,18 @@ Result<void> FleetLink::setup() {
   return {};
 }
 
+size_t batch_bytes_for(int64_t stream_max, int64_t max_payload) {
+  int64_t limit = int64_t(kMaxBatchBytes);
+  for (int64_t max : {stream_max, max_payload})
+    if (max > 0) limit = std::min(limit, max - int64_t(kMessageHeaderRoom));
+  return size_t(std::max(limit, int64_t(kMaxOrderBytes)));
+}
+
+void FleetLink::allow_batches(int64_t stream_max) {
+  shared_->batch_bytes =
+      batch_bytes_for(stream_max, natsConnection_GetMaxPayload(shared_->connection.get()));
+}
+
 Result<void> FleetLink::ensure_stream(jsCtx* js) {
   const FleetSettings& f = options_.fleet;
   std::string name = stream_name(f.name);
@@ -355,7 +372,10 @@ Result<void> FleetLink::ensure_stream(jsCtx* js) {
   jsErrCode jerr{};
   natsStatus s = js_GetStreamInfo(&si, js, name.c_str(), nullptr, &jerr);
   JsStreamInfoPtr info(si);
-  if (s == NATS_OK) return {};
+  if (s == NATS_OK) {
+    allow_batches(si->Config ? si->Config->MaxMsgSize : 0);
+    return {};
+  }
   if (s != NATS_NOT_FOUND) return check(s, fmt::format("stream {}", name));
   std::string subjects = f.name + ".order.>";
   const char* list[] = {subjects.c_str()};
@@ -370,9 +390,10 @@ Result<void> FleetLink::ensure_stream(jsCtx* js) {
   cfg.MaxAge = int64_t(f.retention_sec) * kSecondNs;
   cfg.Replicas = int64_t(f.replicas);
   cfg.Duplicates = 120 * kSecondNs;
-  cfg.MaxMsgSize = int32_t(kMaxOrderBytes + 4096);
+  cfg.MaxMsgSize = int32_t(kMaxBatchBytes + kMessageHeaderRoom);
   s = js_AddStream(&si, js, &cfg, nullptr, &jerr);
   info.reset(si);
+  if (s == NATS_OK) allow_batches(cfg.MaxMsgSize);
   if (s == NATS_OK || jerr == JSStreamNameExistErr) return {};
   return fail(EIO, "{}; with fewer NATS servers than <replicas> ({}), lower <replicas>",
               status_text(s, fmt::format("cannot create stream {}", name)), f.replicas);

@@ -51,6 +51,10 @@ struct LinkEvent {
   std::string text;
 };
 
+// What one message may carry, given the stream's max_msg_size and the server's max_payload
+// (<= 0: no limit): kMaxBatchBytes at most, kMaxOrderBytes at least (one order must fit).
+size_t batch_bytes_for(int64_t stream_max, int64_t max_payload);
+
 class FleetLink {
  public:
   using Handler = std::function<void(LinkEvent& event)>;
@@ -64,6 +68,10 @@ class FleetLink {
   FleetLink& operator=(const FleetLink&) = delete;
 
   bool connected() const;
+  // The most data one message may carry: kMaxBatchBytes, or less when the stream (made by an
+  // older rampartd) or the server's max_payload allows less. kMaxOrderBytes until known: a
+  // node that does not manage the stream (an agent) never learns more.
+  size_t batch_bytes() const;
   // Hands one order to libnats. Its fate comes back as Acked or PublishFailed with `id`.
   Result<void> publish(const std::string& subject, const std::string& id, std::string_view data);
   // Delivered orders: done with (after the change is in the kernel), or never to be sent
@@ -78,6 +86,7 @@ class FleetLink {
   Result<void> start_nats();
   void setup_loop();
   Result<void> setup();
+  void allow_batches(int64_t stream_max);
   Result<void> ensure_stream(jsCtx* js);
   Result<void> bind(jsCtx* js, Feed feed);
   static int on_wakeup(sd_event_source*, int, uint32_t, void* userdata);

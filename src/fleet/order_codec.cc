@@ -119,7 +119,8 @@ struct OrderDecoder::Impl {
   std::unique_ptr<char[]> padded;
   size_t capacity = 0;
   AlertParser alerts;
-  std::string_view alert_text;  // of the last decode_header, into `padded`
+  std::string_view alert_text;   // of the last decode_header, into `padded`
+  std::shared_ptr<Alert> alert;  // the last one parsed
 
   Result<void> read(std::string_view text, OrderFields& f);
   Result<void> check(const OrderFields& f, Order& out);
@@ -209,11 +210,14 @@ Result<void> OrderDecoder::decode_header(std::string_view text, Order& out) {
 
 Result<void> OrderDecoder::decode_alert(Order& out) {
   if (impl_->alert_text.empty()) return {};  // manual blocks and revocations carry no alert
-  auto parsed = std::make_shared<Alert>();
-  if (auto r = impl_->alerts.parse(impl_->alert_text, *parsed); !r)
+  // The alert of the previous order is parsed over when nobody holds it any more: a flood
+  // allocates no alert per order. One still held (a copy of that order) is never changed.
+  std::shared_ptr<Alert>& alert = impl_->alert;
+  if (!alert || alert.use_count() > 1) alert = std::make_shared<Alert>();
+  if (auto r = impl_->alerts.parse(impl_->alert_text, *alert); !r)
     return invalid(fmt::format("its alert: {}", r.error().message));
   impl_->alert_text = {};
-  out.alert = std::move(parsed);
+  out.alert = alert;
   return {};
 }
 

@@ -139,6 +139,28 @@ TEST(OrderCodec, TheAlertIsReadOnlyWhenAsked) {
   EXPECT_FALSE(out.alert);
 }
 
+TEST(OrderCodec, AnAlertStillHeldIsNeverParsedOver) {
+  OrderDecoder decoder;
+  Order first, second;
+  ASSERT_TRUE(decoder.decode(encode_order(sample()), first));
+  std::shared_ptr<const Alert> kept = first.alert;
+  Order other = sample();
+  auto db2 = std::make_shared<Alert>(*other.alert);
+  db2->agent_name = "db2";
+  other.alert = db2;
+  ASSERT_TRUE(decoder.decode(encode_order(other), second));
+  EXPECT_EQ(kept->agent_name, "web1");
+  EXPECT_EQ(second.alert->agent_name, "db2");
+  // Once nobody holds it, the next order's alert is parsed into the same one.
+  const Alert* reused = second.alert.get();
+  first = second = Order{};
+  kept.reset();
+  Order third;
+  ASSERT_TRUE(decoder.decode(encode_order(sample()), third));
+  EXPECT_EQ(third.alert.get(), reused);
+  EXPECT_EQ(third.alert->agent_name, "web1");
+}
+
 TEST(OrderCodec, UnknownFieldsAreSkippedAndTrailingDataRefused) {
   OrderDecoder decoder;
   Order out;

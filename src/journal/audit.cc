@@ -61,8 +61,7 @@ std::string block_text(const Event& e, const std::string& addr, std::string_view
     fmt::format_to(it, FMT_COMPILE("for {}s"), *e.timeout_sec);
   else
     out += "with no timeout";
-  fmt::format_to(it, FMT_COMPILE(" (rule {}, level {}, {}){}"), e.rule_id, e.level, e.backend,
-                 who);
+  fmt::format_to(it, FMT_COMPILE(" (rule {}, level {}, {}){}"), e.rule_id, e.level, e.backend, who);
   if (!e.origin.empty()) fmt::format_to(it, FMT_COMPILE(" ordered by {}"), e.origin);
   if (!e.reason.empty()) fmt::format_to(it, FMT_COMPILE(": {}"), e.reason);
   if (!e.narrowed.empty()) fmt::format_to(it, FMT_COMPILE("; {}"), e.narrowed);
