@@ -186,12 +186,13 @@ std::string NatsCluster::log(int s) const {
 
 std::string fleet_rampart_section(const DaemonProcess& d, const std::string& node_name,
                                   const std::string& agent_id, bool server,
-                                  const std::string& servers, const std::string& credentials) {
+                                  const std::string& servers, const std::string& credentials,
+                                  const std::string& fleet_extra) {
   return d.rampart_section("<node><name>" + node_name + "</name><agent_id>" + agent_id +
                            "</agent_id><server>" + (server ? "yes" : "no") +
                            "</server></node><fleet><servers>" + servers +
                            "</servers><credentials>" + credentials +
-                           "</credentials><retention>3600</retention></fleet>");
+                           "</credentials><retention>3600</retention>" + fleet_extra + "</fleet>");
 }
 
 }  // namespace rampart::test

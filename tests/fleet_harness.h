@@ -76,9 +76,11 @@ class NatsCluster {
   std::vector<pid_t> pids_;
 };
 
-// The <rampart> section of a fleet node: the node's socket, state and table, <node>, <fleet>.
+// The <rampart> section of a fleet node: the node's socket, state and table, <node>, <fleet>
+// (with `fleet_extra` elements in it).
 std::string fleet_rampart_section(const DaemonProcess& d, const std::string& node_name,
                                   const std::string& agent_id, bool server,
-                                  const std::string& servers, const std::string& credentials);
+                                  const std::string& servers, const std::string& credentials,
+                                  const std::string& fleet_extra = "");
 
 }  // namespace rampart::test

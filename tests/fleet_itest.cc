@@ -65,13 +65,13 @@ class Fleet : public ::testing::Test {
     for (int i = 0; i < kNodes; ++i) ASSERT_EQ(start(i), "") << "node " << i;
   }
 
-  std::string start(int i, const std::string& agent_id = "") {
+  std::string start(int i, const std::string& agent_id = "", const std::string& fleet_extra = "") {
     std::string id = agent_id.empty() ? kAgentIds[i] : agent_id;
     if (!nodes_[i]) nodes_[i] = std::make_unique<DaemonProcess>();
     DaemonProcess& d = *nodes_[i];
     d.set_netns(net_->node(i));
     std::string section = fleet_rampart_section(d, "node" + id, id, i == 0, nats_->urls(i),
-                                                nats_->credentials("node-" + id));
+                                                nats_->credentials("node-" + id), fleet_extra);
     return d.start(kCommand + (i == 0 ? kBindings : "") + section);
   }
 
@@ -296,6 +296,34 @@ TEST_F(Fleet, ANatsServerKilledMidFloodLosesNothing) {
         << "node " << n << " misses " << missing(n) << "\n"
         << nodes_[n]->log().substr(0, 3000);
   ASSERT_EQ(nats_->start(1), "");
+}
+
+// Alerts faster than JetStream stores orders: the manager stops reading its socket while its
+// outbox is nearly full, instead of refusing orders (a 1,000,000-alert flood filled the
+// default outbox of 100,000 and lost the rest before it did).
+TEST_F(Fleet, AFloodLargerThanTheOutboxLosesNoOrder) {
+  nodes_[0]->stop();
+  ASSERT_EQ(start(0, "", "<outbox_max>200</outbox_max>"), "");
+  for (int i = 0; i < kNodes; ++i) ASSERT_TRUE(ready(i));
+  DaemonProcess& manager = *nodes_[0];
+  std::vector<std::string> lines;
+  std::set<std::string> all;
+  for (int i = 0; i < 5000; ++i) {
+    std::string ip = fmt::format("2001:db8:5::{:x}", i + 1);
+    all.insert(ip);
+    lines.push_back(alert(ip, "100001"));
+  }
+  ASSERT_TRUE(manager.send(lines));
+  auto missing = [&](int n) {
+    std::set<std::string> got = blocked(n, "blocked6");
+    return size_t(std::count_if(all.begin(), all.end(), [&](auto& a) { return !got.count(a); }));
+  };
+  for (int n = 0; n < kNodes; ++n)
+    EXPECT_TRUE(wait_until([&] { return missing(n) == 0; }, std::chrono::seconds(90)))
+        << "node " << n << " misses " << missing(n);
+  EXPECT_EQ(manager.stat("fleet_dropped").value_or(1), 0u);
+  EXPECT_NE(manager.log().find("alert input paused"), std::string::npos) << manager.log();
+  EXPECT_NE(manager.log().find("alert input resumed"), std::string::npos);
 }
 
 TEST_F(Fleet, OrdersWaitOnDiskWhileNatsIsDownAtTheSender) {

@@ -14,6 +14,10 @@ Result<void> Daemon::Impl::setup_fleet() {
                      [this] {
                        schedule_commit();
                        return enforcer_.has_pending();
+                     },
+                     [this](bool hold) {
+                       if (input) input->pause(hold);
+                       if (journal) journal->pause(hold);
                      }};
   auto opened = Fleet::open(event.get(), *config, clock, events, std::move(hooks));
   if (!opened) return std::unexpected(opened.error());

@@ -76,13 +76,31 @@ void Fleet::send(Order order) {
   std::string subject = order_subject(settings_.name, order.target);
   if (!outbox_->add(order.id, std::move(subject), encode_order(order))) {
     ++counters_.dropped;
-    report(EventType::OrderRefused, order,
-           fmt::format("not sent: the outbox holds {} orders already (<outbox_max>) while NATS is "
-                       "unreachable",
-                       outbox_->max()));
+    report(
+        EventType::OrderRefused, order,
+        fmt::format(
+            "not sent: the outbox holds {} orders already (<outbox_max>) while {}", outbox_->max(),
+            link_->connected() ? "JetStream has not stored them yet" : "NATS is unreachable"));
     return;
   }
   flush_soon();
+  update_hold();
+}
+
+// Hysteresis: hold at 90% of <outbox_max>, read again at half.
+void Fleet::update_hold() {
+  size_t size = outbox_->size(), max = outbox_->max();
+  bool hold = link_->connected() && (holding_ ? size > max / 2 : size >= max - max / 10);
+  if (hold == holding_) return;
+  holding_ = hold;
+  if (hold)
+    log_notice(
+        "fleet: {} orders wait for JetStream to store them; alert input paused until "
+        "half of them are stored",
+        size);
+  else
+    log_notice("fleet: alert input resumed ({} orders wait)", size);
+  if (hooks_.hold_inputs) hooks_.hold_inputs(hold);
 }
 
 void Fleet::send_everywhere(Order order) {
@@ -190,6 +208,7 @@ void Fleet::on_link(LinkEvent& e) {
       last_problem_ = e.text;
       break;
   }
+  update_hold();  // acks make room; a lost connection lets alerts in again
 }
 
 void Fleet::on_acked(const std::string& id, bool stored, std::string_view why) {

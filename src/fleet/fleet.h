@@ -58,6 +58,11 @@ class Fleet final : public OrderSink {
     std::function<OrderResult(const Order&)> apply;  // the enforcer's apply_order
     // Schedules the commit of this turn's changes; false when there is none to make.
     std::function<bool()> commit_pending;
+    // true: the outbox is nearly full while NATS is up (JetStream stores orders slower than
+    // alerts make them): stop reading alerts. false: read again. An outbox that fills while
+    // NATS is unreachable pauses nothing: local enforcement goes on, and orders past
+    // <outbox_max> are refused and counted.
+    std::function<void(bool)> hold_inputs;
   };
 
   // Null when the config has no <fleet>.
@@ -88,6 +93,7 @@ class Fleet final : public OrderSink {
   void on_acked(const std::string& id, bool stored, std::string_view why);
   void refuse_forbidden(std::string_view problem);
   void flush_soon();
+  void update_hold();
   void flush();
   void publish_batch();
   static int on_flush(sd_event_source*, void* userdata);
@@ -110,6 +116,7 @@ class Fleet final : public OrderSink {
   uint64_t flushed_at_ = 0;                            // stream sequence of the last flush
   std::string state_ = "connecting";
   bool ready_ = false;
+  bool holding_ = false;  // inputs are paused (hooks_.hold_inputs)
   uint64_t lag_us_ = 0;
   uint64_t backlog_ = 0;
   std::string last_problem_;

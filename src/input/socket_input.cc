@@ -103,8 +103,38 @@ int SocketInput::on_accept(sd_event_source*, int fd, uint32_t, void* userdata) {
       continue;
     c->fd = std::move(client);
     c->source.reset(s);
+    if (self->paused_) sd_event_source_set_enabled(s, SD_EVENT_OFF);
     self->clients_.push_back(std::move(c));
   }
+}
+
+void SocketInput::pause(bool on) {
+  if (on == paused_) return;
+  paused_ = on;
+  for (auto& c : clients_)
+    if (!c->closed) sd_event_source_set_enabled(c->source.get(), on ? SD_EVENT_OFF : SD_EVENT_ON);
+  if (on) return;
+  // Lines already read wait in client buffers, and their sockets may have nothing new to wake
+  // the loop: go through them from the loop (not from inside whoever called resume).
+  if (!resume_) {
+    sd_event_source* s = nullptr;
+    if (sd_event_add_defer(event_, &s, on_resume, this) < 0) return;
+    resume_.reset(s);
+  }
+  sd_event_source_set_enabled(resume_.get(), SD_EVENT_ONESHOT);
+}
+
+int SocketInput::on_resume(sd_event_source*, void* userdata) {
+  auto* self = static_cast<SocketInput*>(userdata);
+  std::vector<Client*> waiting;
+  for (auto& c : self->clients_)
+    if (c->used > 0) waiting.push_back(c.get());
+  for (Client* c : waiting) {
+    if (self->paused_) break;
+    bool alive = c->closed ? (self->consume(*c, true), c->used > 0) : self->drain(*c);
+    if (!alive) self->drop(c);
+  }
+  return 0;
 }
 
 int SocketInput::on_readable(sd_event_source*, int, uint32_t, void* userdata) {
@@ -118,12 +148,16 @@ bool SocketInput::drain(Client& c) {
   size_t budget = kReadBudget;
   if (!c.buffer) c.buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);
   bool alive = true;
-  while (budget > 0) {
+  if (c.used > 0 && !paused_) consume(c, false);  // lines a pause held back come first
+  while (budget > 0 && !paused_) {
     ssize_t n = read(c.fd.get(), c.buffer.get() + c.used, kBufferSize - c.used);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
     if (n <= 0) {
       consume(c, true);
-      alive = false;
+      // Gone, unless a pause holds lines back: those wait for the resume.
+      alive = c.used > 0;
+      c.closed = alive;
+      if (alive) sd_event_source_set_enabled(c.source.get(), SD_EVENT_OFF);
       break;
     }
     c.used += size_t(n);
@@ -139,7 +173,7 @@ bool SocketInput::drain(Client& c) {
 void SocketInput::consume(Client& c, bool eof) {
   std::string_view data(c.buffer.get(), c.used);
   size_t start = 0;
-  while (start < data.size()) {
+  while (start < data.size() && !paused_) {
     size_t nl = data.find('\n', start);
     if (nl == std::string_view::npos) break;
     std::string_view line = data.substr(start, nl - start);
@@ -153,13 +187,15 @@ void SocketInput::consume(Client& c, bool eof) {
     start = nl + 1;
   }
   std::string_view rest = data.substr(start);
-  if (rest.size() > kMaxLine) {
+  // A pause (the handler of a line asked for it) holds back the lines after it.
+  bool held = paused_ && rest.find('\n') != std::string_view::npos;
+  if (!held && rest.size() > kMaxLine) {
     // Do not buffer an endless line: reject it now and skip to its end.
     if (!c.discarding) on_reject_("line longer than 65536 bytes", rest.substr(0, 80));
     c.discarding = true;
     rest = {};
   }
-  if (eof && !rest.empty()) {
+  if (eof && !held && !rest.empty()) {
     if (!c.discarding) on_line_(rest);  // a last line without newline
     rest = {};
   }

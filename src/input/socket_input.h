@@ -34,6 +34,12 @@ class SocketInput {
                                                    LineHandler on_line, RejectHandler on_reject);
   ~SocketInput();
 
+  // Stops reading (what clients write waits in their sockets, and a writer that fills its
+  // socket blocks) until pause(false): back-pressure when decisions cannot leave this node as
+  // fast as alerts arrive. New clients are still accepted.
+  void pause(bool on);
+  bool paused() const { return paused_; }
+
   const std::vector<std::string>& describe() const { return names_; }
   size_t clients() const { return clients_.size(); }
   uint64_t bytes() const { return bytes_; }
@@ -50,12 +56,14 @@ class SocketInput {
     std::unique_ptr<char[]> buffer;  // kBufferSize bytes while data is pending, else null
     size_t used = 0;
     bool discarding = false;  // inside a line that was already rejected as too long
+    bool closed = false;      // the peer is gone; lines a pause held back are still here
   };
 
   SocketInput(sd_event* event, LineHandler on_line, RejectHandler on_reject);
   Result<void> listen_on(int fd, std::string name);
   static int on_accept(sd_event_source*, int fd, uint32_t, void* userdata);
   static int on_readable(sd_event_source*, int fd, uint32_t, void* userdata);
+  static int on_resume(sd_event_source*, void* userdata);
   // Returns false when the client is gone.
   bool drain(Client& client);
   void consume(Client& client, bool eof);
@@ -65,9 +73,11 @@ class SocketInput {
   LineHandler on_line_;
   RejectHandler on_reject_;
   std::vector<Listener> listeners_;
+  EventSourcePtr resume_;  // after a pause: the lines it held back, then the sockets
   std::vector<std::unique_ptr<Client>> clients_;
   std::vector<std::string> names_;
   uint64_t bytes_ = 0;
+  bool paused_ = false;
 };
 
 }  // namespace rampart

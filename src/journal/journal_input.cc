@@ -157,7 +157,15 @@ Result<void> JournalInput::watch() {
 }
 
 void JournalInput::wake() {
-  sd_event_source_set_enabled(defer_.get(), SD_EVENT_ONESHOT);
+  if (!paused_) sd_event_source_set_enabled(defer_.get(), SD_EVENT_ONESHOT);
+}
+
+void JournalInput::pause(bool on) {
+  paused_ = on;
+  if (on)
+    sd_event_source_set_enabled(defer_.get(), SD_EVENT_OFF);
+  else
+    wake();  // reads on from the position (a chunk finds nothing if there is nothing)
 }
 
 void JournalInput::update_timeout() {
@@ -194,7 +202,7 @@ void JournalInput::read_chunk() {
   if (caught_up_ || backlog_entries_ == 0) backlog_start_us_ = now_us();
   size_t n = 0;
   bool more = true;
-  while (n < kChunk) {
+  while (n < kChunk && !paused_) {
     if (current_unread_) {
       current_unread_ = false;
     } else {

@@ -49,6 +49,8 @@ class JournalInput {
 
   // The backends have every decision handed on so far: the position may move past it.
   void committed();
+  // Stops reading entries until pause(false) (they wait in the journal; the position stays).
+  void pause(bool on);
 
   const JournalCounters& counters() const { return counters_; }
   const std::string& cursor_path() const { return cursor_path_; }
@@ -89,6 +91,7 @@ class JournalInput {
   uint64_t last_save_us_ = 0;
   bool current_unread_ = false;  // positioned on an entry not yet handed on
   bool caught_up_ = false;
+  bool paused_ = false;
   bool warned_save_ = false;
   uint64_t backlog_entries_ = 0;  // read since the last time the input was caught up
   uint64_t backlog_start_us_ = 0;
