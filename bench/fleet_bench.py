@@ -131,7 +131,8 @@ def measure(fleet, args, timeout):
     return out
 
 
-def run(build, work, quick):
+def run(build, work, quick, flood=None):
+    """`flood`: alerts in the sustained row (default 100,000; 2,000 when quick)."""
     fleet = Fleet(build, work)
     try:
         fleet.start_nats()
@@ -141,8 +142,8 @@ def run(build, work, quick):
         out = {"agents": AGENTS}
         out["idle"] = measure(fleet, ["latency", sock, str(samples), "0x60", "0", "0"], 600)
         out["load"] = measure(fleet, ["latency", sock, str(samples), "0x61", "1000", "0x63"], 600)
-        out["sustained"] = measure(fleet, ["flood", sock, str(2000 if quick else 100000), "0x62"],
-                                   600)
+        n = flood or (2000 if quick else 100000)
+        out["sustained"] = measure(fleet, ["flood", sock, str(n), "0x62"], 600)
         return out
     finally:
         fleet.stop()

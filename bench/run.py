@@ -707,6 +707,8 @@ def main():
     ap.add_argument("--out", default=None)
     ap.add_argument("--feeds-only", action="store_true")
     ap.add_argument("--fleet-only", action="store_true")
+    ap.add_argument("--fleet-flood", type=int, default=None,
+                    help="alerts in the fleet's sustained row (default 100000)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: run as root (network namespaces, nftables)")
@@ -725,7 +727,7 @@ def main():
     if args.fleet_only:
         try:
             log("fleet: 3 NATS servers, a manager and %d agents" % fleet_bench.AGENTS)
-            res["fleet"] = fleet_bench.run(build, work, quick)
+            res["fleet"] = fleet_bench.run(build, work, quick, args.fleet_flood)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         lines, targets = ["| measurement | result | compared | target |", "| --- | --- | --- | --- |"], []
@@ -777,7 +779,7 @@ def main():
         log("latency, %d alerts idle and under %d alerts/s" % (lat_samples, load_rate))
         res["latency"] = run_latency(build, work, lat_samples, load_rate)
         log("fleet: 3 NATS servers, a manager and %d agents" % fleet_bench.AGENTS)
-        res["fleet"] = fleet_bench.run(build, work, quick)
+        res["fleet"] = fleet_bench.run(build, work, quick, args.fleet_flood)
         res["load_end"] = loadavg()
     finally:
         if keep:
