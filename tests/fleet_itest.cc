@@ -108,6 +108,18 @@ class Fleet : public ::testing::Test {
     return wait_until([&] { return has(i, ip); }, std::chrono::seconds(30));
   }
 
+  // Waits until every node has every one of `all` (IPv6 hosts) in its kernel.
+  void expect_everywhere(const std::set<std::string>& all) {
+    auto missing = [&](int n) {
+      std::set<std::string> got = blocked(n, "blocked6");
+      return size_t(std::count_if(all.begin(), all.end(), [&](auto& a) { return !got.count(a); }));
+    };
+    for (int n = 0; n < kNodes; ++n)
+      EXPECT_TRUE(wait_until([&] { return missing(n) == 0; }, std::chrono::seconds(90)))
+          << "node " << n << " misses " << missing(n) << "\n"
+          << nodes_[n]->log().substr(0, 3000);
+  }
+
   static FleetNet* net_;
   static NatsCluster* nats_;
   static std::string setup_error_;
@@ -287,14 +299,7 @@ TEST_F(Fleet, ANatsServerKilledMidFloodLosesNothing) {
   nats_->kill(1);
   std::printf("killed n1 after %lu orders were stored\n", manager.stat("fleet_sent").value_or(0));
   ASSERT_TRUE(manager.send(second));
-  auto missing = [&](int n) {
-    std::set<std::string> got = blocked(n, "blocked6");
-    return size_t(std::count_if(all.begin(), all.end(), [&](auto& a) { return !got.count(a); }));
-  };
-  for (int n = 0; n < kNodes; ++n)
-    EXPECT_TRUE(wait_until([&] { return missing(n) == 0; }, std::chrono::seconds(90)))
-        << "node " << n << " misses " << missing(n) << "\n"
-        << nodes_[n]->log().substr(0, 3000);
+  expect_everywhere(all);
   ASSERT_EQ(nats_->start(1), "");
 }
 
@@ -314,13 +319,7 @@ TEST_F(Fleet, AFloodLargerThanTheOutboxLosesNoOrder) {
     lines.push_back(alert(ip, "100001"));
   }
   ASSERT_TRUE(manager.send(lines));
-  auto missing = [&](int n) {
-    std::set<std::string> got = blocked(n, "blocked6");
-    return size_t(std::count_if(all.begin(), all.end(), [&](auto& a) { return !got.count(a); }));
-  };
-  for (int n = 0; n < kNodes; ++n)
-    EXPECT_TRUE(wait_until([&] { return missing(n) == 0; }, std::chrono::seconds(90)))
-        << "node " << n << " misses " << missing(n);
+  expect_everywhere(all);
   EXPECT_EQ(manager.stat("fleet_dropped").value_or(1), 0u);
   EXPECT_NE(manager.log().find("alert input paused"), std::string::npos) << manager.log();
   EXPECT_NE(manager.log().find("alert input resumed"), std::string::npos);
