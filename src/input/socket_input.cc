@@ -112,7 +112,7 @@ void SocketInput::pause(bool on) {
   if (on == paused_) return;
   paused_ = on;
   for (auto& c : clients_)
-    if (!c->closed) sd_event_source_set_enabled(c->source.get(), on ? SD_EVENT_OFF : SD_EVENT_ON);
+    sd_event_source_set_enabled(c->source.get(), on ? SD_EVENT_OFF : SD_EVENT_ON);
   if (on) return;
   // Lines already read wait in client buffers, and their sockets may have nothing new to wake
   // the loop: go through them from the loop (not from inside whoever called resume).
@@ -131,8 +131,7 @@ int SocketInput::on_resume(sd_event_source*, void* userdata) {
     if (c->used > 0) waiting.push_back(c.get());
   for (Client* c : waiting) {
     if (self->paused_) break;
-    bool alive = c->closed ? (self->consume(*c, true), c->used > 0) : self->drain(*c);
-    if (!alive) self->drop(c);
+    if (!self->drain(*c)) self->drop(c);
   }
   return 0;
 }
@@ -153,11 +152,9 @@ bool SocketInput::drain(Client& c) {
     ssize_t n = read(c.fd.get(), c.buffer.get() + c.used, kBufferSize - c.used);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
     if (n <= 0) {
+      // Lines before the end were consumed without a pause, or this read would not be.
       consume(c, true);
-      // Gone, unless a pause holds lines back: those wait for the resume.
-      alive = c.used > 0;
-      c.closed = alive;
-      if (alive) sd_event_source_set_enabled(c.source.get(), SD_EVENT_OFF);
+      alive = false;
       break;
     }
     c.used += size_t(n);

@@ -56,7 +56,6 @@ class SocketInput {
     std::unique_ptr<char[]> buffer;  // kBufferSize bytes while data is pending, else null
     size_t used = 0;
     bool discarding = false;  // inside a line that was already rejected as too long
-    bool closed = false;      // the peer is gone; lines a pause held back are still here
   };
 
   SocketInput(sd_event* event, LineHandler on_line, RejectHandler on_reject);
