@@ -139,8 +139,9 @@ OrderResult Enforcer::apply_block_order(const Order& order, const Command& cmd,
       copy.id = order.alert_id;
       copy.description = order.reason;
     }
+    given = &copy;
   }
-  const Alert& alert = given && given->address == order.address ? *given : copy;
+  const Alert& alert = *given;
   Event e{.address = &order.address,
           .command = c->name,
           .reason = order.reason,

@@ -149,8 +149,9 @@ bool read_origin(simdjson::ondemand::value& v, OrderFields& f) {
   return true;
 }
 
-// One field of the order's top object; false when the JSON itself is broken.
-bool read_field(std::string_view key, simdjson::ondemand::value& v, OrderFields& f) {
+// One field of the order's top object. A value of the wrong type leaves its field unset (the
+// check says which); broken JSON shows in the iteration around it.
+void read_field(std::string_view key, simdjson::ondemand::value& v, OrderFields& f) {
   using std::string_view;
   struct StringField {
     string_view name;
@@ -170,9 +171,15 @@ bool read_field(std::string_view key, simdjson::ondemand::value& v, OrderFields&
                                              {"rule", &OrderFields::rule},
                                              {"level", &OrderFields::level}};
   for (const auto& s : kStrings)
-    if (key == s.name) return (f.*s.member = get_or_none<string_view>(v), true);
+    if (key == s.name) {
+      f.*s.member = get_or_none<string_view>(v);
+      return;
+    }
   for (const auto& n : kNumbers)
-    if (key == n.name) return (f.*n.member = get_or_none<uint64_t>(v), true);
+    if (key == n.name) {
+      f.*n.member = get_or_none<uint64_t>(v);
+      return;
+    }
   if (key == "v") {
     f.version = get_or_none<int64_t>(v);
   } else if (key == "origin") {
@@ -184,7 +191,6 @@ bool read_field(std::string_view key, simdjson::ondemand::value& v, OrderFields&
     string_view raw;
     if (!v.get_object().get(alert) && !alert.raw_json().get(raw)) f.alert = raw;
   }
-  return true;
 }
 
 }  // namespace
@@ -237,7 +243,7 @@ Result<void> OrderDecoder::Impl::read(std::string_view text, OrderFields& f) {
     std::string_view key;
     if (field.error() || field.unescaped_key().get(key)) return invalid("not a JSON object");
     simdjson::ondemand::value value = field.value();
-    if (!read_field(key, value, f)) return invalid("not a JSON object");
+    read_field(key, value, f);
   }
   // OUT_OF_BOUNDS is the good case: the whole object was read and nothing follows it.
   const char* rest = nullptr;

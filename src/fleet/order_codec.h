@@ -21,7 +21,7 @@ namespace rampart {
 inline constexpr size_t kMaxOrderBytes = 64 * 1024;
 // A NATS message of orders (a batch, one per line) holds at most this much: under NATS's
 // default max_payload (1 MiB) with room for the headers. Under a flood JetStream's cost is
-// mostly per message: with this size instead of 64 KiB the NATS servers took about a fifth
+// mostly per message: with this size instead of 64 KiB the NATS servers took about a quarter
 // less CPU for 100,000 orders. A stream made with a smaller limit, or a server with a smaller
 // max_payload, keeps theirs (FleetLink::batch_bytes()).
 inline constexpr size_t kMaxBatchBytes = 1000 * 1024;
